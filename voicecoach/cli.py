@@ -1,0 +1,216 @@
+"""The `voicecoach` command line: flags in, one call out.
+
+Each command's work lives in `voicecoach/commands/<area>.py` and is imported
+only when that command runs, so `voicecoach --help` and `check` start fast and
+never load a speech engine. A `VoicecoachError` becomes one line on stderr and
+its exit code (2 bad input, 1 runtime failure); nothing else is caught here, so
+a real bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from voicecoach import __version__
+from voicecoach.errors import VoicecoachError
+
+ENGINES = click.Choice(["auto", "vosk", "pocketsphinx", "text"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicecoach")
+def cli() -> None:
+    """An offline, hands-free, voice-guided practice coach."""
+
+
+# --- routines -------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--engine", type=ENGINES, default=None,
+              help="Also check every phrase against this speech engine's vocabulary.")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
+def check(paths: tuple[str, ...], engine: str | None, model: Path | None) -> None:
+    """Validate routine files (paths or routine names)."""
+    from voicecoach.commands import routines
+
+    sys.exit(routines.check(list(paths), engine=engine, model=model))
+
+
+@cli.command("routines")
+def routines_cmd() -> None:
+    """List built-in and user routines, and where each comes from."""
+    from voicecoach.commands import routines
+
+    sys.exit(routines.list_routines())
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the routine format (for TOML language servers)."""
+    from voicecoach.commands import routines
+
+    sys.exit(routines.print_schema())
+
+
+@cli.command()
+@click.argument("routine")
+@click.option("--script", "script", type=click.Path(path_type=Path), required=True,
+              help="Lines: a phrase as if heard, `wait N`, blank lines and # comments.")
+def simulate(routine: str, script: Path) -> None:
+    """Run a routine with simulated time and no audio; JSON lines on stdout."""
+    from voicecoach.commands import simulate as simulate_cmd
+
+    sys.exit(simulate_cmd.main(routine, script))
+
+
+# --- speech in ------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("wavs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--routine", "routine", default="squat", show_default=True)
+@click.option("--engine", type=ENGINES, default="auto", show_default=True)
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
+def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | None,
+               as_json: bool) -> None:
+    """Decode WAV files against a routine's phrases."""
+    from voicecoach.commands import speech
+
+    sys.exit(speech.transcribe(list(wavs), routine=routine, engine=engine, model=model,
+                               as_json=as_json))
+
+
+@cli.command()
+def devices() -> None:
+    """List audio inputs and outputs with their default sample rates."""
+    from voicecoach.commands import speech
+
+    sys.exit(speech.devices())
+
+
+@cli.group()
+def model() -> None:
+    """Manage Vosk speech models."""
+
+
+@model.command("download")
+@click.argument("name", required=False)
+def model_download(name: str | None) -> None:
+    """Download a Vosk model (default: the small English one), checked and unpacked."""
+    from voicecoach.commands import speech
+
+    sys.exit(speech.model_download(name))
+
+
+@model.command("list")
+def model_list() -> None:
+    """List known and installed models."""
+    from voicecoach.commands import speech
+
+    sys.exit(speech.model_list())
+
+
+@model.command("path")
+@click.option("--model", type=click.Path(path_type=Path), default=None)
+def model_path(model: Path | None) -> None:
+    """Print the model folder that would be used, and why."""
+    from voicecoach.commands import speech
+
+    sys.exit(speech.model_path(model))
+
+
+# --- speech out -----------------------------------------------------------
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--voice", default=None, help="Voice id or name (see `voicecoach voices`).")
+@click.option("--rate", type=click.IntRange(80, 450), default=None, help="Words per minute.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write a WAV instead.")
+@click.option("--speaker", default=None, help="Output device, by index or name.")
+def say(text: str, voice: str | None, rate: int | None, out: Path | None,
+        speaker: str | None) -> None:
+    """Speak TEXT (or write it to a WAV)."""
+    from voicecoach.commands import voice as voice_cmd
+
+    sys.exit(voice_cmd.say(text, voice=voice, rate=rate, out=out, speaker=speaker))
+
+
+@cli.command()
+def voices() -> None:
+    """List the text-to-speech voices."""
+    from voicecoach.commands import voice as voice_cmd
+
+    sys.exit(voice_cmd.voices())
+
+
+# --- the session ----------------------------------------------------------
+
+
+@cli.command()
+@click.argument("routine", required=False)
+@click.option("--engine", type=ENGINES, default=None, help="Speech engine (default: best found).")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
+@click.option("--mic", default=None, help="Input device, by index or name substring.")
+@click.option("--speaker", default=None, help="Output device, by index or name substring.")
+@click.option("--no-tui", is_flag=True, help="Plain line-by-line output instead of the TUI.")
+@click.option("--keyboard", is_flag=True, help="Type commands; do not open a microphone.")
+@click.option("--input-file", type=click.Path(path_type=Path), default=None,
+              help="Feed this WAV instead of the microphone.")
+@click.option("--voice", default=None, help="TTS voice.")
+@click.option("--rate", type=click.IntRange(80, 450), default=None, help="Speaking rate, wpm.")
+@click.option("--beeps/--no-beeps", default=None, help="Tones for rep ticks and end of rest.")
+@click.option("--mute", is_flag=True, help="No speech output (text only).")
+@click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
+@click.option("--event-log", type=click.Path(path_type=Path), default=None,
+              help="Also write every event as JSON lines to this file.")
+def run(routine: str | None, **options: object) -> None:
+    """Run a routine (default: the squat routine)."""
+    from voicecoach.commands import run as run_cmd
+
+    sys.exit(run_cmd.main(routine, **options))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=20, show_default=True)
+def history(as_json: bool, limit: int) -> None:
+    """List past sessions and the corrections asked for most."""
+    from voicecoach.commands import history as history_cmd
+
+    sys.exit(history_cmd.main(as_json=as_json, limit=limit))
+
+
+@cli.command()
+def config() -> None:
+    """Show the merged user configuration and where each value came from."""
+    from voicecoach.commands import config as config_cmd
+
+    sys.exit(config_cmd.main())
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except VoicecoachError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

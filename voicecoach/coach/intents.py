@@ -1,0 +1,66 @@
+"""From words to meaning: which phrases are valid where, and what a heard text means.
+
+Pure and shared: the coach uses it to scope corrections, speech uses it to
+build grammars (`active_phrases`) and `transcribe` (`all_phrases`), the TUI
+uses it for "you can say: ...", and keys produce the same `Intent`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from voicecoach.routine.models import Correction, Routine
+from voicecoach.routine.phrases import phrase_key
+
+CORRECTION = "correction"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What an utterance means: a built-in command or a correction."""
+
+    kind: str
+    """A command name (`next`, `skip_rest`, ...) or `correction`."""
+    phrase: str
+    """The phrase as written (in the routine, or the built-in table) that matched."""
+    correction: Correction | None = None
+
+    @classmethod
+    def command(cls, name: str, phrase: str | None = None) -> Intent:
+        """An intent for a key press or a typed command name."""
+        return cls(kind=name, phrase=phrase if phrase is not None else name.replace("_", " "))
+
+
+@lru_cache(maxsize=64)
+def _book(routine: Routine, step_index: int | None) -> dict[str, Intent]:
+    """phrase_key -> Intent for one scope (a step), or for every step when None.
+
+    Order matters only for the `None` (all steps) book, where one phrase may mean
+    different corrections in different steps: the first step's wins, which is
+    what `transcribe` reports.
+    """
+    book: dict[str, Intent] = {}
+    for name, phrases in routine.commands.items():
+        for phrase in phrases:
+            book.setdefault(phrase_key(phrase), Intent(name, phrase))
+    steps = routine.steps if step_index is None else (routine.steps[step_index],)
+    scoped = [c for s in steps for c in s.corrections] + list(routine.corrections)
+    for correction in scoped:
+        for phrase in correction.when:
+            book.setdefault(phrase_key(phrase), Intent(CORRECTION, phrase, correction))
+    return book
+
+
+def match(routine: Routine, step_index: int | None, text: str) -> Intent | None:
+    """The intent `text` has in step `step_index` (None: any step), or None if it has none."""
+    return _book(routine, step_index).get(phrase_key(text))
+
+
+def active_phrases(routine: Routine, step_index: int | None) -> tuple[str, ...]:
+    """Every phrase valid in this step (None: in any step), as written, without repeats."""
+    return tuple(intent.phrase for intent in _book(routine, step_index).values())
+
+
+def all_phrases(routine: Routine) -> tuple[str, ...]:
+    return active_phrases(routine, None)
