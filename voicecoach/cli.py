@@ -188,11 +188,14 @@ def history(as_json: bool, limit: int) -> None:
 
 
 @cli.command()
-def config() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Values, sources and locations as JSON.")
+@click.option("--path", "show_path", is_flag=True, help="Print the config file's path only.")
+@click.option("--init", is_flag=True, help="Write a commented config file with every key.")
+def config(as_json: bool, show_path: bool, init: bool) -> None:
     """Show the merged user configuration and where each value came from."""
     from voicecoach.commands import config as config_cmd
 
-    sys.exit(config_cmd.main())
+    sys.exit(config_cmd.main(as_json=as_json, show_path=show_path, init=init))
 
 
 def main() -> None:

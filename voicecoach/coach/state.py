@@ -61,9 +61,12 @@ class CoachState:
     phase: Phase = Phase.IDLE
     paused: bool = False
     timer_started: float | None = None
-    """When the running hold/rep/rest timer started (paused time excluded by the engine)."""
+    """When the running hold/rep/rest timer started (paused time excluded by the engine).
+
+    While COUNTING, the timer is the current half rep (`rep_phase` down or up).
+    """
     timer_total: float | None = None
-    """Its length in seconds."""
+    """Its length in seconds (None: no timer yet, e.g. while the rest is announced)."""
     timer_elapsed: float = 0.0
     """Seconds of the running timer already elapsed (advanced only while not paused)."""
     rate: int = 165
@@ -78,6 +81,16 @@ class CoachState:
     correction_counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     """Correction path -> times asked, for the wrap-up."""
     next_say_id: int = 1
+    beeps: bool = False
+    """Tones for rep ticks and the end of rest (`Beep` effects)."""
+
+    # --- private to the engine (see voicecoach/coach/engine.py) -------------------
+    _awaiting: int | None = None
+    """The id of the awaited `Say` whose `SpeechDone` the timers wait for; None: nothing awaited."""
+    _paused_at: float | None = None
+    """When the current pause began (for the resume log and `timer_started`)."""
+    _said_at: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Correction path -> when its full text was last spoken (for `correction_cooldown`)."""
 
     @property
     def current_step(self) -> Step:

@@ -6,8 +6,8 @@ These are part of the public contract in `shared/routine-format.md`: a routine's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 #: command name (as used in intents and `[commands]` keys) -> built-in phrases.
 BUILTIN_COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(

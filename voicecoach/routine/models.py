@@ -7,10 +7,11 @@ know which keys were written and which were implied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Advance = Literal["voice", "auto"]
 Then = Literal["continue", "pause", "stop", "repeat-step"]
@@ -96,6 +97,12 @@ class Routine:
     def __post_init__(self) -> None:
         if not isinstance(self.commands, MappingProxyType):
             object.__setattr__(self, "commands", MappingProxyType(dict(self.commands)))
+
+    def __hash__(self) -> int:
+        # The generated hash would fail on the `commands` mapping proxy; intents caches
+        # per routine (lru_cache), so a routine must be hashable. Equal routines hash equal.
+        return hash((self.name, self.steps, self.corrections, self.sha256,
+                     tuple(self.commands.items())))
 
     def step_index(self, step_id: str) -> int:
         for i, step in enumerate(self.steps):

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Set up everything voicecoach needs on Debian or Raspberry Pi OS, idempotently:
+# system packages (apt-get, via sudo when not root), a .venv, and the package
+# installed into it in editable mode. A second run changes nothing and takes
+# about a second: pip runs only when pyproject.toml (or the extras) changed.
+#
+# Usage: scripts/setup.sh [--extras test] [--no-apt]
+#   --extras LIST  pip extras to install too (comma-separated; `test` for the tests)
+#   --no-apt       skip system packages (not Debian, or you manage them yourself)
+# Env: PYTHON=python3.12 to build the venv with another interpreter.
+set -euo pipefail
+SCRIPT_TAG=setup
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/_lib.sh
+. "$REPO/scripts/_lib.sh"
+
+# Why each: espeak-ng speaks (TTS); libportaudio2 is what sounddevice opens mics and
+# speakers with; pulseaudio(+utils) and libasound2-plugins give the tests a virtual
+# audio loop and route ALSA through it; sox makes and measures test audio; tmux drives
+# the TUI in end-to-end tests.
+APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux)
+
+extras=""
+use_apt=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --extras) extras="${2:?--extras needs a value}"; shift 2 ;;
+        --extras=*) extras="${1#--extras=}"; shift ;;
+        --no-apt) use_apt=0; shift ;;
+        -h|--help) print_help "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) die "unknown option: $1 (see --help)" ;;
+    esac
+done
+
+cd "$REPO"
+python="$(find_python)"
+
+packages=("${APT_PACKAGES[@]}")
+if ! python_can_venv "$python"; then
+    # shellcheck disable=SC2207
+    packages+=($(venv_package "$python"))
+fi
+if [ "$use_apt" -eq 1 ]; then
+    ensure_packages "${packages[@]}"
+fi
+
+venv="$REPO/.venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    say "creating .venv with $("$python" -V 2>&1)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+fi
+
+# The stamp: what was installed last time (hash of pyproject.toml + the venv's Python)
+# and with which extras. Reinstall when the hash changed, an extra is new, or the
+# editable install no longer points at this checkout (a moved or copied repo).
+stamp_file="$venv/.voicecoach-setup"
+want_hash="$( { cat "$REPO/pyproject.toml"; "$venv/bin/python" -V 2>&1; } | sha256sum | cut -d' ' -f1)"
+have_hash="" have_extras=""
+if [ -f "$stamp_file" ]; then
+    read -r have_hash have_extras < "$stamp_file" || true
+fi
+all_extras="$have_extras"
+if [ "$have_hash" != "$want_hash" ]; then
+    all_extras=""
+fi
+need_install=0
+[ "$have_hash" = "$want_hash" ] || need_install=1
+for extra in ${extras//,/ }; do
+    case ",$all_extras," in
+        *",$extra,"*) ;;
+        *) need_install=1; all_extras="${all_extras:+$all_extras,}$extra" ;;
+    esac
+done
+installed_at="$("$venv/bin/python" -c 'import voicecoach, os; print(os.path.dirname(os.path.dirname(voicecoach.__file__)))' 2>/dev/null || true)"
+if [ "$installed_at" != "$REPO" ] || [ ! -x "$venv/bin/voicecoach" ]; then
+    need_install=1
+fi
+
+if [ "$need_install" -eq 0 ]; then
+    say ".venv: up to date (pyproject.toml unchanged${all_extras:+; extras: $all_extras})"
+    exit 0
+fi
+
+spec="."
+[ -z "$all_extras" ] || spec=".[$all_extras]"
+say "installing voicecoach into .venv: pip install -e '$spec' (log: .venv/pip-install.log)"
+if ! "$venv/bin/python" -m pip install --disable-pip-version-check -e "$spec" \
+        > "$venv/pip-install.log" 2>&1; then
+    tail -n 25 "$venv/pip-install.log" >&2
+    die "pip install failed (full log: $venv/pip-install.log)"
+fi
+echo "$want_hash $all_extras" > "$stamp_file"
+say ".venv: ready ($("$venv/bin/voicecoach" --version 2>&1))"

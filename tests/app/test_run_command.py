@@ -1,0 +1,187 @@
+"""`voicecoach run` as a person runs it: a real subprocess, keyboard on stdin, no audio.
+
+`--keyboard --mute` so no device is needed; the speech-driven runs are in
+test_e2e_audio.py. Every wait is bounded, and every process is killed in a
+`finally`, whatever the test's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHORT = REPO / "tests" / "data" / "routines" / "e2e-short.toml"
+BAD = REPO / "tests" / "data" / "routines" / "bad"
+
+
+class Run:
+    """A running `voicecoach run` with its stdout collected line by line in a thread."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "run", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=REPO, env={**os.environ, **(env or {})},
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if text in line:
+                    return line
+            if self.proc.poll() is not None and self._reader.is_alive() is False:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {text!r} within {timeout} s; got:\n"
+                             + "\n".join(self.lines))
+
+    def type(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self, timeout: float = 30.0) -> int:
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def stderr(self) -> str:
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read() if self.proc.poll() is not None else ""
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._reader.join(timeout=5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass  # a broken pipe to a process that has gone: nothing to flush
+
+
+@pytest.fixture
+def run_cli() -> Iterator[Any]:
+    started: list[Run] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Run:
+        run = Run(list(args), env)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.kill()
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_keyboard_session_runs_to_the_end(run_cli: Any, tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    run = run_cli(str(SHORT), "--no-tui", "--keyboard", "--mute", "--event-log", str(log))
+    run.wait_for("say     Stand tall")
+    run.type("my heels are lifting")
+    run.wait_for("Roll the heels in")
+    run.type("n")
+    run.wait_for("step    2/3")
+    run.wait_for("step    3/3", timeout=30)  # the auto rep step counts two reps and moves on
+    run.type("next")
+    assert run.finish(timeout=30) == 0
+    kinds = [r["kind"] for r in records(log)]
+    assert kinds[0] == "start" and "done" in kinds and kinds[-1] == "session_end"
+    heard = [r for r in records(log) if r["kind"] == "heard"]
+    assert [(h["text"], h["outcome"]) for h in heard] == [
+        ("my heels are lifting", "accepted"), ("next", "accepted"), ("next", "accepted")]
+    assert "saved   session log:" in run.lines[-1]
+
+
+def test_sigterm_ends_cleanly_and_saves_the_log(run_cli: Any, tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    run = run_cli(str(SHORT), "--no-tui", "--keyboard", "--mute", "--event-log", str(log))
+    run.wait_for("say     Stand tall")
+    run.proc.send_signal(signal.SIGTERM)
+    assert run.finish(timeout=15) == 0
+    assert records(log)[-1] == {**records(log)[-1], "kind": "session_end",
+                                "reason": "interrupted"}
+    assert "Traceback" not in run.stderr()
+    db = Path(os.environ["XDG_DATA_HOME"]) / "voicecoach" / "sessions.db"
+    with sqlite3.connect(db) as conn:
+        ended, reason = conn.execute(
+            "SELECT ended_at, end_reason FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+    assert ended is not None and reason == "interrupted"
+
+
+def test_ctrl_c_ends_cleanly(run_cli: Any, tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    run = run_cli(str(SHORT), "--no-tui", "--keyboard", "--mute", "--event-log", str(log))
+    run.wait_for("say     Stand tall")
+    run.proc.send_signal(signal.SIGINT)
+    assert run.finish(timeout=15) == 130
+    assert records(log)[-1]["kind"] == "session_end"
+    assert "Traceback" not in run.stderr()
+
+
+def test_stop_command_ends_the_session(run_cli: Any, tmp_path: Path) -> None:
+    run = run_cli(str(SHORT), "--no-tui", "--keyboard", "--mute")
+    run.wait_for("say     Stand tall")
+    run.type("stop the session")
+    assert run.finish(timeout=30) == 0
+    assert any("end     stop" in line for line in run.lines)
+
+
+@pytest.mark.parametrize("bad", sorted(p.name for p in BAD.glob("*.toml"))[:4])
+def test_run_refuses_an_invalid_routine_like_check(bad: str) -> None:
+    path = str(BAD / bad)
+    check = subprocess.run([sys.executable, "-m", "voicecoach", "check", path],
+                           capture_output=True, text=True, timeout=60, cwd=REPO)
+    run = subprocess.run([sys.executable, "-m", "voicecoach", "run", path, "--no-tui",
+                          "--keyboard", "--mute"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 2
+    assert run.stderr.strip() and "Traceback" not in run.stderr
+    for line in run.stderr.strip().splitlines():
+        assert line in check.stdout + check.stderr
+
+
+def test_run_names_an_unknown_routine_in_one_line() -> None:
+    run = subprocess.run([sys.executable, "-m", "voicecoach", "run", "no-such-routine",
+                          "--no-tui", "--keyboard", "--mute"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 2
+    assert "no-such-routine" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_missing_input_file_is_a_usage_error(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui",
+                          "--input-file", str(tmp_path / "nope.wav"), "--mute"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 2
+    assert "nope.wav" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,169 @@
+"""Corrections: scope, `then`, cooldown, pain and safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach.coach import Phase, is_safety
+from voicecoach.coach.effects import Finish, Hush, Priority
+from voicecoach.coach.events import Heard
+from voicecoach.coach.intents import CORRECTION, Intent
+
+from tests.coach.helpers import (
+    DIZZY, HEELS, KNEES, PAIN, TOO_EASY, WOBBLY, Coach, hushed, logs, says, texts, three_steps,
+)
+
+
+def at_squat(**settings: object) -> Coach:
+    c = Coach.started(three_steps(**settings))
+    c.command("next")
+    c.done_speaking()
+    return c
+
+
+def test_a_step_correction_is_spoken_only_in_its_step() -> None:
+    c = at_squat()
+    out = c.say("my heels are lifting")
+    (say,) = says(out)
+    assert (say.text, say.kind, say.priority, say.awaited) == (
+        HEELS.say, "correction", Priority.CORRECTION, False)
+    assert logs(out, "correction")[0].data == {
+        "path": "steps[1].corrections[0]", "phrase": "my heels are lifting", "form": "full",
+        "then": "continue", "safety": False}
+    assert c.state.correction_counts == {"steps[1].corrections[0]": 1}
+    assert c.state.last_said == HEELS.say
+    assert c.state.phase is Phase.COUNTING  # continue: the set goes on
+    c.command("back")
+    assert c.say("my heels are lifting") and c.state.last_heard is not None
+    assert c.state.last_heard.outcome == "rejected"  # the shell finds no match in step 0
+
+
+def test_an_out_of_scope_correction_intent_is_ignored_defensively() -> None:
+    c = Coach.started(three_steps())  # step 0: HEELS belongs to step 1
+    before = c.state
+    out = c.send(Heard(0.0, "my heels are lifting", Intent(CORRECTION, "my heels are lifting", HEELS)))
+    assert says(out) == []
+    assert logs(out, "heard")[0].data["outcome"] == "ignored"
+    assert (c.state.correction_counts, c.state.phase, c.state.last_said) == (
+        before.correction_counts, before.phase, before.last_said)
+    # a correction with a phrase in scope but a different meaning: also ignored
+    fake = Intent(CORRECTION, "too easy", HEELS)
+    assert says(c.send(Heard(0.0, "too easy", fake))) == []
+
+
+def test_global_corrections_work_in_every_step() -> None:
+    c = Coach.started(three_steps())
+    assert texts(c.say("too easy")) == [TOO_EASY.say]
+    c.command("next")
+    assert texts(c.say("too easy")) == ["Same as before: Go a little deeper."]
+
+
+def test_the_same_correction_within_the_cooldown_gets_the_short_form() -> None:
+    c = at_squat(correction_cooldown=20)
+    c.say("my heels are lifting")
+    c.tick(19.0)
+    out = c.say("my heels are lifting")
+    assert texts(out) == ["Same as before: Roll the heels in."]
+    assert logs(out, "correction")[0].data["form"] == "short"
+    assert c.state.last_said == HEELS.say  # "repeat" still gives the whole answer
+    c.tick(1.0)  # 20 s after the full one: full again
+    assert texts(c.say("my heels are lifting")) == [HEELS.say]
+    assert c.state.correction_counts == {"steps[1].corrections[0]": 3}
+
+
+def test_zero_cooldown_always_speaks_in_full() -> None:
+    c = at_squat(correction_cooldown=0)
+    assert texts(c.say("my heels are lifting")) == texts(c.say("my heels are lifting"))
+
+
+def test_then_pause_says_the_text_then_pauses() -> None:
+    c = Coach.started(three_steps())
+    for _ in range(4):  # intro -> squat set 1 cue -> its rest -> set 2 cue -> hold step
+        c.command("next")
+    assert c.state.step_index == 2
+    c.done_speaking()
+    out = c.say("i'm wobbly")
+    (say,) = says(out)
+    assert [type(e) for e in out].index(Hush) < out.index(say)
+    assert say.text == "Hold on to something. Then carry on. I've paused. Say resume when you're ready."
+    assert (say.kind, say.priority) == ("correction", Priority.CORRECTION)
+    assert c.state.paused and logs(out, "pause")[0].data == {"reason": "correction"}
+    c.tick(30.0)
+    assert c.state.phase is Phase.HOLDING and c.state.timer_elapsed == 0.0
+
+
+def test_pain_pauses_at_safety_priority_and_says_so() -> None:
+    c = at_squat()
+    c.tick(1.0)
+    out = c.say("ouch")
+    assert hushed(out)
+    (say,) = says(out)
+    assert (say.kind, say.priority) == ("safety", Priority.SAFETY)
+    assert say.text.startswith(PAIN.say)
+    assert c.state.paused and logs(out, "pause")[0].data == {"reason": "safety"}
+    assert logs(out, "correction")[0].data["safety"] is True
+
+
+def test_a_pain_phrase_pauses_even_when_the_routine_says_continue() -> None:
+    assert is_safety(KNEES) and is_safety(PAIN) and not is_safety(HEELS)
+    c = at_squat()
+    out = c.say("my knees hurt")
+    assert c.state.paused
+    (say,) = says(out)
+    assert say.priority is Priority.SAFETY
+    assert logs(out, "correction")[0].data["then"] == "pause"
+
+
+def test_safety_is_never_shortened_and_is_spoken_while_paused() -> None:
+    c = at_squat()
+    c.say("that hurts")
+    out = c.say("that hurts")
+    assert c.state.paused
+    assert texts(out) == [PAIN.say]  # in full, the one thing said while paused
+    assert says(out)[0].priority is Priority.SAFETY
+    assert texts(c.say("my heels are lifting")) == []  # other corrections: silent while paused
+    assert c.state.last_heard is not None and c.state.last_heard.outcome == "ignored"
+
+
+def test_then_stop_ends_the_session_after_the_text() -> None:
+    c = at_squat()
+    out = c.say("i feel dizzy")
+    spoken = says(out)
+    assert [s.text for s in spoken][0] == DIZZY.say
+    assert spoken[1].kind == "summary"
+    assert [type(e) for e in out].index(Hush) < out.index(spoken[0])  # hush first, never after
+    assert [type(e) for e in out].count(Hush) == 1
+    assert c.state.phase is Phase.STOPPED and Finish("stop") in out
+
+
+def test_then_repeat_step_restarts_the_step_from_set_one() -> None:
+    c = at_squat()
+    c.tick(6.0)
+    c.command("skip_rest")
+    c.done_speaking()
+    assert c.state.set_number == 2
+    out = c.say("i feel twisted")
+    assert texts(out) == ["That's expected. Check a mirror.", "Set 1 of 2. Do squat."]
+    assert (c.state.set_number, c.state.phase, c.state.rep) == (1, Phase.ANNOUNCING, 0)
+    assert logs(out, "step")[0].data["id"] == "squat"
+    assert c.state.last_said == "That's expected. Check a mirror."
+
+
+@pytest.mark.parametrize("phase_setup", ["announcing", "resting", "waiting"])
+def test_corrections_work_in_every_phase(phase_setup: str) -> None:
+    c = Coach.started(three_steps())
+    c.command("next")
+    if phase_setup != "announcing":
+        c.done_speaking()
+        c.tick(6.0)
+    if phase_setup == "waiting":
+        c.command("skip_rest")
+        c.done_speaking()
+        c.tick(6.0)
+    before = c.state.phase
+    assert texts(c.say("my heels are lifting")) == [HEELS.say]
+    assert c.state.phase is before
+
+
+def test_wobbly_is_not_about_pain() -> None:
+    assert not is_safety(WOBBLY)

@@ -1,0 +1,94 @@
+"""The set-up and CI scripts: syntax, help, the fast second run, CI's exit codes.
+
+Nothing here installs anything: the tests that run setup.sh need its fast path
+(the stamp matches), and skip when pyproject.toml changed since the last set-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = sorted((REPO / "scripts").glob("*.sh")) + [REPO / ".ci" / "run"]
+
+
+def bash(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", *args], cwd=REPO, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def set_up() -> None:
+    """Skip unless setup.sh would take its fast path (so a test never runs pip)."""
+    venv = REPO / ".venv"
+    if Path(sys.prefix).resolve() != venv.resolve():
+        pytest.skip("not running from this checkout's .venv")
+    stamp = venv / ".voicecoach-setup"
+    if not stamp.is_file():
+        pytest.skip("scripts/setup.sh has not run here yet")
+    version = subprocess.run([str(venv / "bin" / "python"), "-V"], capture_output=True,
+                             text=True).stdout
+    want = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + version.encode()).hexdigest()
+    have, _, extras = stamp.read_text().strip().partition(" ")
+    if have != want or "test" not in extras.split(","):
+        pytest.skip("pyproject.toml changed since the last scripts/setup.sh --extras test")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_syntax(script: Path) -> None:
+    result = bash("-n", str(script))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("script,flags", [("setup.sh", ["--extras", "--no-apt"]),
+                                          ("install-pi.sh", ["--model", "--service", "--dry-run",
+                                                             "--routine", "--remove-service"])])
+def test_help_documents_every_flag(script: str, flags: list[str]) -> None:
+    result = bash(f"scripts/{script}", "--help")
+    assert result.returncode == 0
+    assert all(flag in result.stdout for flag in flags)
+    assert "set -euo" not in result.stdout  # only the comment block
+
+
+def test_unknown_flag_is_one_line(tmp_path: Path) -> None:
+    result = bash("scripts/setup.sh", "--frobnicate")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "[setup] error: unknown option: --frobnicate (see --help)"
+
+
+def test_second_setup_run_is_a_no_op(set_up: None) -> None:
+    result = bash("scripts/setup.sh", "--extras", "test")
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stderr and "installing" not in result.stderr
+    assert result.stdout == ""  # everything it says goes to stderr
+
+
+def test_install_pi_dry_run_changes_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = bash("scripts/install-pi.sh", "--dry-run", "--model", "--service",
+                  "--routine", "mobility", env=env)
+    assert result.returncode == 0, result.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "voicecoach.service"
+    assert f"would write {unit}" in result.stderr
+    assert "Restart=on-failure" in result.stderr
+    assert f"ExecStart={REPO}/.venv/bin/voicecoach run --no-tui mobility" in result.stderr
+    assert "would run: " in result.stderr and "model download" in result.stderr
+    assert not unit.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ci_run_passes_on_no_tests_and_fails_on_a_failure(set_up: None) -> None:
+    nothing = bash(".ci/run", "-p", "no:cacheprovider", "tests/infra/test_scripts.py",
+                   "-k", "no_test_has_this_name")
+    assert nothing.returncode == 0, nothing.stdout + nothing.stderr
+    assert "pytest collected no tests (exit 5)" in nothing.stdout
+
+    failing = bash(".ci/run", "-p", "no:cacheprovider", "tests/infra/data/always_fails.py")
+    assert failing.returncode == 1
+    assert "1 failed" in failing.stdout.splitlines()[-2]  # pytest's summary, then [ci] exit 1
+    assert failing.stdout.splitlines()[-1] == "[ci] exit 1"

@@ -1,0 +1,133 @@
+"""The shipped routines: valid, teaching the method, and hearable by the offline recogniser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voicecoach.coach.intents import CORRECTION, match
+from voicecoach.routine import catalog, load_routine
+from voicecoach.routine.catalog import BUILTIN
+from voicecoach.routine.phrases import spoken_words
+from voicecoach.routine.vocabulary import routine_phrases
+
+BUILTINS = sorted(entry.name for entry in catalog() if entry.source == BUILTIN)
+
+
+def test_the_two_documented_routines_ship() -> None:
+    assert {"squat", "mobility"} <= set(BUILTINS)
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_builtin_routine_validates_clean(name: str) -> None:
+    routine = load_routine(name)
+    assert routine.steps and routine.sha256
+
+
+# The coaching method's correction table: what a person says, in which step, and a
+# word the answer must contain (so the right answer is wired to the right phrase).
+METHOD_TABLE = [
+    ("squat", "my heels are lifting", "heels in"),
+    ("squat", "my heels come up", "heels in"),
+    ("heels-in", "my knees are caving in", "expected"),
+    ("pelvis-forward", "my knees go in", "turn out by themselves"),
+    ("pelvis-forward", "should i push my knees out", "thighs out"),
+    ("balance-point", "i'm tipping backwards", "balls of your feet"),
+    ("squat", "i'm falling back", "balls of your feet"),
+    ("squat", "i can't go lower", "stronger side"),
+    ("squat", "i can't break parallel", "stronger side"),
+    ("squat", "i feel twisted", "mirror"),
+    ("squat", "i don't feel my butt", "slide of the hips forward"),
+    ("pelvis-forward", "should i tilt my pelvis", "straight slide"),
+    ("heels-in", "my feet roll out", "inside of your feet"),
+    ("heels-in", "weight on the outside of my feet", "inside of your feet"),
+    ("squat", "my knees hurt", "stop thinking about your knees"),
+    ("squat", "my knee hurts", "if the pain is sharp, stop the set"),
+]
+
+
+@pytest.mark.parametrize(("step_id", "said", "answer_has"), METHOD_TABLE)
+def test_squat_answers_the_method_corrections_in_their_step(
+    step_id: str, said: str, answer_has: str
+) -> None:
+    routine = load_routine("squat")
+    intent = match(routine, routine.step_index(step_id), said)
+    assert intent is not None and intent.kind == CORRECTION
+    assert intent.correction is not None and not intent.correction.is_global
+    assert answer_has in intent.correction.say.lower()
+
+
+@pytest.mark.parametrize("said", ["that hurts", "sharp pain", "ouch"])
+def test_pain_pauses_in_every_step(said: str) -> None:
+    routine = load_routine("squat")
+    for index in range(len(routine.steps)):
+        intent = match(routine, index, said)
+        assert intent is not None and intent.correction is not None
+        assert intent.correction.is_global and intent.correction.then == "pause"
+
+
+def test_squat_shape_is_warm_up_procedure_then_sets() -> None:
+    routine = load_routine("squat")
+    ids = [s.id for s in routine.steps]
+    assert ids[0] == "warm-up"
+    assert (
+        ids.index("heels-in")
+        < ids.index("pelvis-forward")
+        < ids.index("balance-point")
+        < ids.index("squat")
+    )
+    squat = routine.steps[routine.step_index("squat")]
+    assert (squat.sets, squat.reps, squat.tempo) == (3, 5, (3.0, 1.0))
+    assert 45 <= squat.rest_seconds <= 60
+    for step_id in ("heels-in", "pelvis-forward", "balance-point", "squat"):
+        assert routine.steps[routine.step_index(step_id)].why
+
+
+def test_why_answers_the_readers_questions() -> None:
+    routine = load_routine("squat")
+    whys = " ".join(s.why or "" for s in routine.steps).lower()
+    assert "eversion" in whys and "not a tilt" in whys and "knees out really means" in whys
+
+
+def test_mobility_is_all_timed_holds() -> None:
+    routine = load_routine("mobility")
+    assert all(s.advance == "auto" and s.hold_seconds for s in routine.steps)
+    assert any(c.then == "pause" for c in routine.corrections)
+
+
+class CmuDictionary:
+    """The real CMU pronouncing dictionary that pocketsphinx ships, as a vocabulary."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as handle:
+            self.words = {line.split(" ", 1)[0].split("(")[0] for line in handle if line.strip()}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def suggest(self, word: str) -> str | None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def cmudict() -> CmuDictionary:
+    pocketsphinx = pytest.importorskip("pocketsphinx")
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    if not path.exists():
+        pytest.skip("pocketsphinx ships no CMU dictionary here")
+    return CmuDictionary(path)
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_phrase_is_in_the_pocketsphinx_dictionary(name: str, cmudict: CmuDictionary) -> None:
+    routine = load_routine(name)
+    missing = [
+        (path, word)
+        for path, phrase, _builtin in routine_phrases(routine)
+        for word in spoken_words(phrase)
+        if word not in cmudict
+    ]
+    assert missing == []

@@ -1,0 +1,111 @@
+"""Fixtures for the TUI tests: sessions (a recording fake and the real shell), bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from textual.app import App
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from tests.tui.fakes import StaticSession, squat_state
+from voicecoach.routine import load_routine
+
+#: Every await in these tests is bounded by this (seconds).
+TIMEOUT = 5.0
+
+
+class ManualClock:
+    """The real Session's injectable clock, moved only by the test (no timed assertions)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run `async def` tests in a fresh event loop (no pytest-asyncio needed).
+
+    Textual's `run_test` only needs a running loop; each test gets its own.
+    """
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    asyncio.run(pyfuncitem.obj(**kwargs))
+    return True
+
+
+@pytest.fixture
+def static_session() -> StaticSession:
+    return StaticSession(squat_state())
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def real_session(clock: ManualClock) -> Iterator[Callable[..., object]]:
+    """Build real `voicecoach.app.Session`s (keys only, silent speaker, manual clock)."""
+    from voicecoach.app import Session
+
+    made: list[Session] = []
+
+    def make(name: str = "squat") -> Session:
+        session = Session(load_routine(name), clock=clock, tick_seconds=0.01)
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.close()
+
+
+def widget_text(widget: Widget) -> str:
+    """What a widget shows, as plain text (all of it, scrolled into view or not)."""
+    size = widget.size
+    lines = widget.render_lines(Region(0, 0, size.width, size.height))
+    return "\n".join(line.text.rstrip() for line in lines)
+
+
+def screen_text(app: App[object], selector: str = "*") -> str:
+    """The text of every matching, displayed widget on the current screen."""
+    return "\n".join(widget_text(w) for w in app.screen.query(selector) if w.display)
+
+
+async def settle(pilot: Pilot[object], session: object | None = None) -> None:
+    """Let the coach thread handle everything queued, then let the app render it."""
+    sync = getattr(session, "sync", None)
+    if callable(sync):
+        assert await asyncio.wait_for(asyncio.to_thread(sync, TIMEOUT), TIMEOUT + 1)
+    await asyncio.wait_for(pilot.pause(), TIMEOUT)
+    await asyncio.wait_for(pilot.pause(), TIMEOUT)
+
+
+async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool],
+                   what: str = "condition") -> None:
+    """Poll the app (bounded) until `predicate()` holds."""
+    async def loop() -> None:
+        while not predicate():
+            await pilot.pause(0.02)
+
+    try:
+        await asyncio.wait_for(loop(), TIMEOUT)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None

@@ -1,0 +1,194 @@
+"""`voicecoach run`: build a session from flags + config, run it in the TUI or as plain lines.
+
+Order matters for a good first minute: every check a user can fail (config,
+routine, vocabulary) runs before any device opens, so a mistake costs one line
+and exit 2, never a half-started session. Devices that are missing are not
+mistakes: no mic means keyboard input with a one-line notice, no speaker means
+text on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from voicecoach.errors import UsageError, VoicecoachError
+
+log = logging.getLogger("voicecoach.run")
+
+PROCESS_START = time.monotonic()
+"""When this module was imported: close enough to process start for "ready in N s"."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `run` decides from flags over config, resolved once."""
+
+    routine: str
+    engine: str
+    model: Path | None
+    mic: str | None
+    speaker: str | None
+    voice: str | None
+    rate: int | None
+    beeps: bool | None
+    keep_audio: bool
+    no_tui: bool
+    keyboard: bool
+    input_file: Path | None
+    mute: bool
+    event_log: Path | None
+    theme: str = "contrast"
+
+
+def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
+    """Flags override the user config, which overrides the defaults."""
+    from voicecoach.config import load_config, merge
+
+    flags = dict(options)
+    flags["routine"] = routine
+    config, _sources = merge(load_config(), flags)
+    input_file = options.get("input_file")
+    if input_file is not None and not Path(input_file).is_file():
+        raise UsageError(f"--input-file {input_file}: no such file")
+    return RunOptions(
+        routine=config.routine,
+        engine=config.engine,
+        model=Path(config.model) if config.model else None,
+        mic=config.mic,
+        speaker=config.speaker,
+        voice=config.voice,
+        rate=config.rate,
+        beeps=config.beeps,
+        keep_audio=config.keep_audio,
+        no_tui=bool(options.get("no_tui")),
+        keyboard=bool(options.get("keyboard")),
+        input_file=Path(input_file) if input_file is not None else None,
+        mute=bool(options.get("mute")),
+        event_log=Path(options["event_log"]) if options.get("event_log") else None,
+        theme=config.theme,
+    )
+
+
+def main(routine: str | None, **options: Any) -> int:
+    logging.basicConfig(level=os.environ.get("VOICECOACH_LOG_LEVEL", "WARNING").upper(),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    opts = resolve_options(routine, options)
+
+    from voicecoach.routine import load_routine
+
+    loaded = load_routine(opts.routine)  # RoutineError: same lines as `check`, exit 2
+
+    from voicecoach import wiring
+
+    parts = wiring.build_parts(loaded, opts, notice=_notice)
+    session = wiring.build_session(loaded, opts, parts)
+    if opts.no_tui:
+        return _run_plain(session, opts, parts)
+    return _run_tui(session, opts, parts)
+
+
+def _notice(text: str) -> None:
+    """One line on stderr: not an error, something the person should know (no mic...)."""
+    click.echo(f"note: {text}", err=True)
+
+
+# --- plain mode ----------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def _run_plain(session: Any, opts: RunOptions, parts: Any) -> int:
+    from voicecoach.plain import KEYBOARD_HELP, PlainPrinter, read_commands
+
+    printer = PlainPrinter()
+    session.add_listener(printer)
+    stop = threading.Event()
+    reason = {"why": "done"}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        reason["why"] = "sigterm" if signum == signal.SIGTERM else "sighup"
+        stop.set()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    code = 0
+    try:
+        printer.line("routine", f"{session.routine.name} ({len(session.routine.steps)} steps), "
+                                f"engine {session.engine_name}")
+        keyboard = opts.keyboard or parts.keyboard_fallback or _stdin_is_tty()
+        if keyboard:
+            printer.line("keys", KEYBOARD_HELP)
+        session.start()
+        if keyboard:
+            read_commands(session, sys.stdin, stop, printer)
+        while not stop.is_set() and not session.wait_finished(0.2):
+            pass
+        if session.finished and not stop.is_set():
+            # Let the last words ("well done...") out before the devices close.
+            session.wait_quiet(timeout=15.0)
+            code = 0 if session.finish_reason in ("done", "stop") else 1
+        else:
+            printer.line("stop", f"stopping ({reason['why']})")
+    except KeyboardInterrupt:
+        printer.line("stop", "stopping (ctrl-c)")
+        code = 130
+    finally:
+        stop.set()
+        session.close()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    printer.line("saved", parts.saved_where() or "session ended")
+    return code
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+# --- TUI -----------------------------------------------------------------------------
+
+
+def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
+    try:
+        from voicecoach.tui import make_app  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise VoicecoachError(f"the terminal UI is not available ({exc}); use --no-tui") from None
+    app = make_app(session=session)
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        # The signal arrives on the main thread, which runs Textual's loop: hand
+        # the exit to a helper thread so it goes through call_from_thread.
+        threading.Thread(target=lambda: _exit_app(app), daemon=True).start()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.close()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def _exit_app(app: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # the app has already stopped
+        app.call_from_thread(app.exit)

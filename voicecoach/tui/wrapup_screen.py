@@ -1,0 +1,63 @@
+"""The end of a session: how it went and what was asked for most."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from voicecoach.coach.state import CoachState, Phase
+from voicecoach.routine.models import Routine
+
+
+def correction_label(routine: Routine, path: str) -> str:
+    """A correction's path (`steps[1].corrections[0]`) -> its first phrase, as the person said it."""
+    for correction in (*routine.corrections, *(c for s in routine.steps for c in s.corrections)):
+        if correction.path == path:
+            return correction.when[0]
+    return path
+
+
+def summary_lines(state: CoachState) -> list[str]:
+    routine = state.routine
+    done = state.phase is Phase.DONE
+    lines = [
+        f"{routine.name}: {'done, well done!' if done else 'stopped'}",
+        f"reached step {state.step_index + 1} of {len(routine.steps)}"
+        f" ({state.current_step.title}); sets done: {state.sets_done}",
+    ]
+    if state.started_at is not None:
+        minutes, seconds = divmod(max(0, round(state.now - state.started_at)), 60)
+        lines.append(f"time: {minutes}:{seconds:02d}")
+    counts = sorted(state.correction_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if counts:
+        lines.append("you asked about:")
+        lines += [f"  {n}×  {correction_label(routine, path)}" for path, n in counts[:5]]
+    else:
+        lines.append("no corrections asked for")
+    return lines
+
+
+class WrapUpScreen(Screen[None]):
+    """q quits; Enter goes back to the routine picker (when the app can start another)."""
+
+    BINDINGS = [
+        Binding("q", "app.close_and_exit", "Quit"),
+        Binding("enter", "app.back_to_picker", "Pick another"),
+        Binding("h", "app.show_history", "History"),
+    ]
+
+    def __init__(self, state: CoachState) -> None:
+        super().__init__(id="wrapup")
+        self._state = state
+
+    def compose(self) -> ComposeResult:
+        done = self._state.phase is Phase.DONE
+        with Vertical(id="wrapup-box"):
+            yield Static("SESSION DONE" if done else "SESSION STOPPED", id="wrapup-title")
+            yield Static("\n".join(summary_lines(self._state)), id="wrapup-summary")
+            yield Static("q: quit · Enter: pick another routine · h: history",
+                         id="wrapup-keys")
+        yield Footer()

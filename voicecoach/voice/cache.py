@@ -1,0 +1,127 @@
+"""Rendered speech, cached in memory (LRU) and on disk, so fixed texts start at once.
+
+The key is everything that shapes the samples: engine, engine version, voice,
+rate and text. Volume is not in it: gain is applied at playback. Files are
+16-bit WAVs (you can play them) named by the key's hash, written to a temp
+file and renamed, so a crash or a second process never leaves half a file.
+A cache hit needs no engine at all: a routine's cues keep working even if
+espeak-ng disappears after they were rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from voicecoach.voice.audio import Clip, read_wav, wav_bytes
+
+log = logging.getLogger(__name__)
+
+
+class Engine(Protocol):
+    name: str
+
+    @property
+    def version(self) -> str: ...
+
+    def render(self, text: str, voice: str, rate: int) -> Clip: ...
+
+
+def default_cache_dir() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("voicecoach") / "tts"
+
+
+@dataclass
+class CacheStats:
+    """Counters, for tests and the benchmark (a hit must not call the engine)."""
+
+    memory_hits: int = 0
+    disk_hits: int = 0
+    renders: int = 0
+
+
+class RenderCache:
+    """Thread-safe: the speaker's render threads and `prerender` share one instance."""
+
+    def __init__(self, engine: Engine, directory: Path | None = None, memory_items: int = 256):
+        self.engine = engine
+        self.directory = directory or default_cache_dir()
+        self.memory_items = memory_items
+        self.stats = CacheStats()
+        self._memory: OrderedDict[str, Clip] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, text: str, voice: str, rate: int) -> str:
+        ident = json.dumps([self.engine.name, self.engine.version, voice, int(rate), text])
+        return hashlib.sha256(ident.encode()).hexdigest()[:40]
+
+    def path(self, text: str, voice: str, rate: int) -> Path:
+        return self.directory / f"{self.key(text, voice, rate)}.wav"
+
+    def cached(self, text: str, voice: str, rate: int) -> Clip | None:
+        """The clip if memory or disk has it; never renders."""
+        key = self.key(text, voice, rate)
+        with self._lock:
+            clip = self._memory.get(key)
+            if clip is not None:
+                self._memory.move_to_end(key)
+                self.stats.memory_hits += 1
+                return clip
+        path = self.directory / f"{key}.wav"
+        try:
+            clip = read_wav(path)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("dropping unreadable cache file %s: %s", path, exc)
+            path.unlink(missing_ok=True)
+            return None
+        with self._lock:
+            self.stats.disk_hits += 1
+        self._remember(key, clip)
+        return clip
+
+    def get(self, text: str, voice: str, rate: int) -> Clip:
+        """The clip, rendering and storing it on a miss (engine errors propagate)."""
+        clip = self.cached(text, voice, rate)
+        if clip is not None:
+            return clip
+        clip = self.engine.render(text, voice, rate)
+        with self._lock:
+            self.stats.renders += 1
+        key = self.key(text, voice, rate)
+        self._remember(key, clip)
+        self._store(key, clip)
+        return clip
+
+    def _remember(self, key: str, clip: Clip) -> None:
+        with self._lock:
+            self._memory[key] = clip
+            self._memory.move_to_end(key)
+            while len(self._memory) > self.memory_items:
+                self._memory.popitem(last=False)
+
+    def _store(self, key: str, clip: Clip) -> None:
+        """Atomic write; a full or read-only disk only costs the cache, never the speech."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".wav")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(wav_bytes(clip))
+                os.replace(tmp, self.directory / f"{key}.wav")
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("cannot write speech cache in %s: %s", self.directory, exc)

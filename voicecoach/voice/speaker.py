@@ -1,0 +1,562 @@
+"""The coach's voice: one worker thread that owns the output stream.
+
+Theory of operation
+-------------------
+`say(Say)` renders the text to samples (disk/memory cache first, espeak-ng on a
+miss, in a small render pool) and queues it. The worker thread loops forever,
+one block (`block_ms`, 20 ms) per turn: it takes the commands that arrived,
+assembles the next block (the current utterance plus any beeps, or silence)
+and writes it to the stream. Because it wrote every sample itself, it knows
+when its voice starts and stops (write time + the stream's latency), and a
+hush or a more urgent utterance takes effect at the next block: the cut costs
+at most one block plus the stream latency (~40-60 ms), with a 5 ms fade so it
+does not click. The stream keeps running on silence while idle, so the delay
+from write to sound stays constant.
+
+Callbacks run on the worker thread (marshal them into your event loop):
+
+- `on_start(say_id, t)`: the first sample sounds at monotonic time `t`.
+- `on_end(say_id, t, completed)`: the last sample sounded at `t` (or the
+  utterance was dropped, cut or failed: `completed=False`). EVERY Say given to
+  `say()` gets exactly one `on_end`, awaited or not, so the coach's timers and
+  the mic gate never wait forever. Ends are reported in order: an interrupted
+  utterance's `on_end` comes before the next one's `on_start`.
+- `on_warning(text)`: a one-line fault (no engine, no device, a device that
+  failed), once per fault until it clears; `on_recovered(text)` when it clears.
+
+Who interrupts whom (`Say.priority`, `Say.batch` by submission time)
+--------------------------------------------------------------------
+Says submitted within `batch_window` (50 ms) of each other form one *batch*:
+the effects of one `coach.step()`, which must play in order ("Set two of
+three." then the cue). Between batches, *newest wins unless less important*:
+a new Say cuts the playing utterance and drops queued ones of lower **or
+equal** priority from older batches, because the coach's state moved on (a new
+command's answer makes the old answer stale: "a new command cuts the current
+utterance"). Anything more important keeps playing and the new Say waits
+behind it. So SAFETY interrupts everything, a CORRECTION cuts a CUE/INFO/COUNT,
+a new cue replaces an old cue. Rep counts never wait: a COUNT that would have
+to wait behind anything, or whose `expires_at` has passed, is dropped (ended
+with `completed=False`), never spoken late. `expires_at` is on time.monotonic().
+`hush()` cuts the current utterance and drops the queue.
+
+Faults
+------
+No espeak-ng, an unknown voice, no output device, a device that vanishes: the
+worker keeps running, reports one line via `on_warning`, ends the affected Says
+with `completed=False` (the session goes on with text on screen), and retries
+the device every `retry_seconds`. Cached speech plays even without espeak-ng.
+An exception in the worker is logged and the turn is retried; it never dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voicecoach.coach.effects import Priority, Say
+from voicecoach.errors import VoicecoachError
+from voicecoach.voice.audio import Clip
+from voicecoach.voice.cache import Engine, RenderCache
+from voicecoach.voice.engine import EspeakEngine
+from voicecoach.voice.output import OutputPort
+from voicecoach.voice.settings import VoiceSettings
+from voicecoach.voice.tones import tone
+
+log = logging.getLogger(__name__)
+
+ENGINE_RATE = 22050
+"""Hertz espeak-ng renders at; preferred for the stream so speech needs no resampling."""
+FADE_SECONDS = 0.005
+"""A cut fades out over this long instead of clicking."""
+
+StartCallback = Callable[[int, float], None]
+EndCallback = Callable[[int, float, bool], None]
+TextCallback = Callable[[str], None]
+PortFactory = Callable[[VoiceSettings], OutputPort]
+
+
+@dataclass(eq=False)
+class _Item:
+    """One Say on its way to the speaker."""
+
+    say: Say
+    batch: int
+    clip: Future[Clip]
+    samples: np.ndarray | None = None
+    """At the stream's rate, volume applied; set when it becomes current."""
+    pos: int = 0
+    stop: int = 0
+    """Samples to play; lowered by a cut."""
+    started: bool = False
+    start_t: float = 0.0
+    cut: bool = False
+
+
+@dataclass
+class _Overlay:
+    samples: np.ndarray
+    pos: int = 0
+
+
+@dataclass
+class SpeakerStats:
+    """Counters for tests and the benchmark."""
+
+    started: int = 0
+    completed: int = 0
+    cut: int = 0
+    dropped: int = 0
+    failed: int = 0
+    device_failures: int = 0
+    worker_errors: int = 0
+    late_counts: list[int] = field(default_factory=list)
+
+
+def _default_port(settings: VoiceSettings) -> OutputPort:
+    rates = (settings.sample_rate,) if settings.sample_rate else (ENGINE_RATE,)
+    return OutputPort(settings.device, rates, settings.block_ms, settings.latency)
+
+
+class Speaker:
+    """Speaks `Say` effects; see the module docstring for the rules. Thread-safe API."""
+
+    def __init__(
+        self,
+        settings: VoiceSettings | None = None,
+        *,
+        on_start: StartCallback | None = None,
+        on_end: EndCallback | None = None,
+        on_warning: TextCallback | None = None,
+        on_recovered: TextCallback | None = None,
+        engine: Engine | None = None,
+        cache: RenderCache | None = None,
+        port_factory: PortFactory = _default_port,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings or VoiceSettings()
+        self.on_start = on_start
+        self.on_end = on_end
+        self.on_warning = on_warning
+        self.on_recovered = on_recovered
+        self.engine: Engine = engine or EspeakEngine()
+        self.cache = cache or RenderCache(self.engine, self.settings.cache_dir,
+                                          self.settings.memory_cache_items)
+        self.stats = SpeakerStats()
+        self._port_factory = port_factory
+        self._clock = clock
+        self._rate = self.settings.rate
+        self._voice = self.settings.voice
+        self._volume = self.settings.volume
+        self._fixed_texts: list[str] = []
+        self._inbox: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
+        self._submit_lock = threading.Lock()
+        self._batch = 0
+        self._last_submit = float("-inf")
+        self._render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tts-render")
+        self._prerender_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-prerender")
+        self._idle = threading.Event()
+        self._idle.set()
+        # worker-owned state
+        self._port: OutputPort | None = None
+        self._next_retry = 0.0
+        self._current: _Item | None = None
+        self._queue: deque[_Item] = deque()
+        self._overlays: list[_Overlay] = []
+        self._pending_ends: list[tuple[float, int, bool]] = []
+        self._faults: dict[str, str] = {}
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
+        self._thread.start()
+
+    # --- public API (any thread) -----------------------------------------
+
+    def say(self, effect: Say) -> None:
+        """Queue an utterance; it may cut, wait behind, or be dropped (module docstring)."""
+        with self._submit_lock:
+            now = self._clock()
+            if now - self._last_submit > self.settings.batch_window:
+                self._batch += 1
+            self._last_submit = now
+            batch = self._batch
+            self._idle.clear()
+            clip = self._render_pool.submit(self.cache.get, effect.text, self._voice, effect.rate)
+            self._inbox.put(("say", _Item(effect, batch, clip)))
+
+    def hush(self) -> None:
+        """Cut the current utterance (within a block + latency) and drop everything queued."""
+        self._inbox.put(("hush", None))
+
+    def beep(self, kind: str) -> None:
+        """Play a short tone (`rep`, `rest_end`, `listening`) over whatever is playing."""
+        self._inbox.put(("beep", kind))
+
+    def set_rate(self, wpm: int) -> None:
+        """Rate for `prerender`; fixed texts already prerendered are re-rendered at it."""
+        if wpm != self._rate:
+            self._rate = wpm
+            if self._fixed_texts:
+                self._prerender_all(list(self._fixed_texts), wpm)
+
+    def set_voice(self, voice: str) -> None:
+        self._voice = voice
+
+    def set_volume(self, volume: float) -> None:
+        self._volume = max(0.0, min(1.0, volume))
+
+    def prerender(self, texts: Iterable[str], rate: int | None = None) -> Future[int]:
+        """Render fixed texts into the cache in the background; the future gives the count
+        rendered or found. Failures are reported once through `on_warning`."""
+        unique = [t for t in dict.fromkeys(texts) if t.strip()]
+        for t in unique:
+            if t not in self._fixed_texts:
+                self._fixed_texts.append(t)
+        return self._prerender_all(unique, rate or self._rate)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until nothing is playing or queued (for the CLI and tests)."""
+        return self._idle.wait(timeout)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Cut, end every pending Say, release the device, stop the threads."""
+        self._inbox.put(("close", None))
+        self._thread.join(timeout)
+        self._render_pool.shutdown(wait=False, cancel_futures=True)
+        self._prerender_pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Speaker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def output_latency(self) -> float | None:
+        port = self._port
+        return port.latency if port else None
+
+    @property
+    def faults(self) -> list[str]:
+        """Current fault lines (empty when all is well)."""
+        return list(self._faults.values())
+
+    # --- prerender -------------------------------------------------------
+
+    def _prerender_all(self, texts: list[str], rate: int) -> Future[int]:
+        voice = self._voice
+
+        def work() -> int:
+            done = 0
+            for text in texts:
+                try:
+                    self.cache.get(text, voice, rate)
+                    done += 1
+                except VoicecoachError as exc:
+                    self._fault("render", exc.message)
+                    break
+            return done
+
+        return self._prerender_pool.submit(work)
+
+    # --- worker ----------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._closing:
+            try:
+                self._turn()
+            except Exception:
+                # Never die: log, drop whatever was playing (it still gets its on_end), go on.
+                log.exception("speaker worker error")
+                self.stats.worker_errors += 1
+                if self._current is not None:
+                    item, self._current = self._current, None
+                    self._end(item, self._clock(), completed=False)
+                time.sleep(0.05)
+        self._shutdown()
+
+    def _turn(self) -> None:
+        self._ensure_port()
+        port = self._port
+        block_s = self.settings.block_ms / 1000
+        self._drain_inbox(wait=block_s if port is None else 0.0)
+        if self._closing:
+            return
+        if port is None:
+            # No device: nothing can be heard, so nothing waits (the session goes on in text).
+            self._drop_all()
+            self._overlays.clear()
+            self._fire_due_ends(flush=True)
+            self._update_idle()
+            return
+        if self._current is None:
+            self._current = self._next_ready(port.rate)
+        block = np.zeros(port.block, np.float32)
+        item = self._current
+        started = ended = False
+        if item is not None and item.samples is not None:
+            n = min(port.block, item.stop - item.pos)
+            block[:n] = item.samples[item.pos:item.pos + n]
+            started = not item.started
+            item.pos += n
+            item.started = True
+            ended = item.pos >= item.stop
+        if self._overlays:
+            self._mix_overlays(block)
+        try:
+            t = port.write(block)
+        except VoicecoachError as exc:
+            self._device_failed(exc.message)
+            return
+        if item is not None and item.samples is not None:
+            if started:
+                self._fire_due_ends(flush=True)
+                item.start_t = t
+                self.stats.started += 1
+                self._call(self.on_start, item.say.id, t)
+            if ended:
+                self._current = None
+                end_t = t + n / port.rate
+                self._end(item, end_t, completed=item.stop >= len(item.samples))
+        self._fire_due_ends()
+        self._update_idle()
+
+    def _drain_inbox(self, wait: float) -> None:
+        try:
+            cmd, arg = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            if cmd == "say":
+                assert isinstance(arg, _Item)
+                self._admit(arg)
+            elif cmd == "hush":
+                self._cut_all()
+            elif cmd == "beep":
+                self._add_beep(str(arg))
+            elif cmd == "close":
+                self._closing = True
+                return
+            try:
+                cmd, arg = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _admit(self, new: _Item) -> None:
+        """Apply the priority rules to a new Say (module docstring)."""
+        now = self._clock()
+        if new.say.expires_at is not None and now > new.say.expires_at:
+            self._drop(new, late=True)
+            return
+
+        def stale(old: _Item) -> bool:
+            return old.batch != new.batch and new.say.priority >= old.say.priority
+
+        for old in [q for q in self._queue if stale(q)]:
+            self._queue.remove(old)
+            self._drop(old)
+        if self._current is not None and stale(self._current):
+            self._cut_current()
+        busy = self._queue or (self._current is not None and not self._current.cut)
+        if new.say.priority == Priority.COUNT and busy:
+            self._drop(new, late=True)
+            return
+        self._queue.append(new)
+
+    def _next_ready(self, rate: int) -> _Item | None:
+        """The head of the queue once rendered; in order, so a slow render holds its batch."""
+        while self._queue:
+            head = self._queue[0]
+            if not head.clip.done():
+                return None
+            self._queue.popleft()
+            say = head.say
+            if say.expires_at is not None and self._clock() > say.expires_at:
+                self._drop(head, late=True)
+                continue
+            try:
+                clip = head.clip.result()
+            except VoicecoachError as exc:
+                self._fault("render", exc.message)
+                self.stats.failed += 1
+                self._end(head, self._clock(), completed=False)
+                continue
+            except Exception as exc:
+                log.exception("render failed for %r", say.text)
+                self._fault("render", f"text-to-speech failed: {exc}")
+                self.stats.failed += 1
+                self._end(head, self._clock(), completed=False)
+                continue
+            self._clear_fault("render")
+            samples = clip.resampled(rate).samples * np.float32(self._volume)
+            head.samples = samples.astype(np.float32, copy=False)
+            head.stop = len(samples)
+            if head.stop == 0:
+                self._end(head, self._clock(), completed=True)
+                continue
+            return head
+        return None
+
+    def _cut_current(self) -> None:
+        """Fade out over FADE_SECONDS from the next sample, then end (completed=False)."""
+        item = self._current
+        if item is None:
+            return
+        if not item.started or item.samples is None:
+            self._current = None
+            self._drop(item)
+            return
+        port = self._port
+        rate = port.rate if port else ENGINE_RATE
+        fade = min(int(FADE_SECONDS * rate), len(item.samples) - item.pos)
+        if fade > 0:
+            seg = item.samples[item.pos:item.pos + fade].copy()
+            seg *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+            item.samples = item.samples.copy()
+            item.samples[item.pos:item.pos + fade] = seg
+        item.stop = item.pos + max(fade, 0)
+        item.cut = True
+        self.stats.cut += 1
+        if item.stop <= item.pos:
+            self._current = None
+            self._end(item, self._clock(), completed=False)
+
+    def _cut_all(self) -> None:
+        self._cut_current()
+        self._drop_queue()
+        self._overlays.clear()
+
+    def _drop_queue(self) -> None:
+        while self._queue:
+            self._drop(self._queue.popleft())
+
+    def _drop_all(self) -> None:
+        """End everything now (no device, shutting down): nothing more will sound."""
+        self._drop_queue()
+        if self._current is not None:
+            item, self._current = self._current, None
+            if item.started:
+                self._end(item, self._clock(), completed=False)
+            else:
+                self._drop(item)
+
+    def _drop(self, item: _Item, late: bool = False) -> None:
+        self.stats.dropped += 1
+        if late and item.say.priority == Priority.COUNT:
+            self.stats.late_counts.append(item.say.id)
+        item.clip.cancel()
+        self._end(item, self._clock(), completed=False)
+
+    def _end(self, item: _Item, t: float, completed: bool) -> None:
+        """Schedule on_end for when the sound has really stopped (now, if it never started)."""
+        if completed:
+            self.stats.completed += 1
+        self._pending_ends.append((t, item.say.id, completed))
+        if not item.started:
+            self._fire_due_ends(flush=True)
+
+    def _fire_due_ends(self, flush: bool = False) -> None:
+        if not self._pending_ends:
+            return
+        now = self._clock()
+        due = [e for e in self._pending_ends if flush or e[0] <= now]
+        if not due:
+            return
+        self._pending_ends = [e for e in self._pending_ends if e not in due]
+        for t, say_id, completed in due:
+            self._call(self.on_end, say_id, t, completed)
+
+    def _add_beep(self, kind: str) -> None:
+        port = self._port
+        if port is None:
+            return
+        try:
+            samples = tone(kind, port.rate, self._volume)
+        except KeyError:
+            log.warning("unknown beep kind %r", kind)
+            return
+        self._overlays.append(_Overlay(samples))
+
+    def _mix_overlays(self, block: np.ndarray) -> None:
+        for ov in self._overlays:
+            n = min(len(block), len(ov.samples) - ov.pos)
+            block[:n] += ov.samples[ov.pos:ov.pos + n]
+            ov.pos += n
+        self._overlays = [ov for ov in self._overlays if ov.pos < len(ov.samples)]
+        np.clip(block, -1.0, 1.0, out=block)
+
+    def _update_idle(self) -> None:
+        if (self._current is None and not self._queue and not self._pending_ends
+                and self._inbox.empty()):
+            with self._submit_lock:
+                if self._inbox.empty():
+                    self._idle.set()
+
+    # --- device ----------------------------------------------------------
+
+    def _ensure_port(self) -> None:
+        if self._port is not None or self.settings.muted:
+            return
+        now = self._clock()
+        if now < self._next_retry:
+            return
+        self._next_retry = now + self.settings.retry_seconds
+        try:
+            self._port = self._port_factory(self.settings)
+        except VoicecoachError as exc:
+            self._fault("device", f"no sound output: {exc.message} (retrying)")
+            return
+        except Exception as exc:  # PortAudio can raise odd things while a server restarts
+            log.exception("opening the output failed")
+            self._fault("device", f"no sound output: {exc} (retrying)")
+            return
+        self._clear_fault("device", f"sound output: {self._port.device_name}")
+
+    def _device_failed(self, message: str) -> None:
+        self.stats.device_failures += 1
+        port, self._port = self._port, None
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.close()
+        self._next_retry = self._clock() + self.settings.retry_seconds
+        self._fault("device", f"sound output lost: {message} (retrying)")
+        if self._current is not None:
+            item, self._current = self._current, None
+            self._end(item, self._clock(), completed=False)
+        self._fire_due_ends(flush=True)
+
+    def _fault(self, kind: str, text: str) -> None:
+        if self._faults.get(kind) == text:
+            return
+        self._faults[kind] = text
+        log.warning("%s", text)
+        self._call(self.on_warning, text)
+
+    def _clear_fault(self, kind: str, text: str = "") -> None:
+        if self._faults.pop(kind, None) is not None and text:
+            self._call(self.on_recovered, text)
+
+    def _shutdown(self) -> None:
+        self._drop_all()
+        self._overlays.clear()
+        self._fire_due_ends(flush=True)
+        port, self._port = self._port, None
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.close()
+        self._idle.set()
+
+    def _call(self, fn: Callable[..., None] | None, *args: object) -> None:
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("speaker callback %r failed", fn)

@@ -1,0 +1,111 @@
+"""Build the parts of a session from `RunOptions`: speaker, ears, session log, and the Session.
+
+Why a module of its own: `commands/run.py` decides *what* to run (plain or
+TUI, signals), this decides *with what* (which engine, which devices, what to
+do when one is missing), and tests and benchmarks build sessions the same way
+the command does. Every fallback here prints one notice and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from voicecoach.app import EndCallback, Session, SpeakerPort, StartCallback
+from voicecoach.routine.models import Routine
+
+if TYPE_CHECKING:
+    from voicecoach.commands.run import RunOptions
+
+log = logging.getLogger("voicecoach.wiring")
+
+Notice = Callable[[str], None]
+
+
+@dataclass
+class Parts:
+    """What `build_parts` found and opened; `close()`d by the Session it is given to."""
+
+    engine_name: str = "text"
+    ears: Any = None
+    speaker_factory: Callable[[StartCallback, EndCallback], SpeakerPort] | None = None
+    keyboard_fallback: bool = False
+    """True when no mic could be used: keys become the input even without --keyboard."""
+    session_log: Any = None
+    recorder: Any = None
+    notices: list[str] = field(default_factory=list)
+
+    def saved_where(self) -> str | None:
+        """Where this session was logged, or None when it was not (after a warning)."""
+        if self.recorder is not None and getattr(self.recorder, "session_id", None) is not None:
+            return f"session log: {self.session_log.path}"
+        return None
+
+
+def build_parts(routine: Routine, opts: RunOptions, notice: Notice) -> Parts:
+    parts = Parts()
+
+    def note(text: str) -> None:
+        parts.notices.append(text)
+        notice(text)
+
+    _add_ears(parts, routine, opts, note)
+    _add_speaker(parts, routine, opts, note)
+    _add_session_log(parts, routine, note)
+    return parts
+
+
+def build_session(routine: Routine, opts: RunOptions, parts: Parts, **kwargs: Any) -> Session:
+    session = Session(
+        routine,
+        speaker_factory=parts.speaker_factory,
+        ears=parts.ears,
+        rate=opts.rate,
+        beeps=opts.beeps,
+        event_log=opts.event_log,
+        recorder=parts.recorder,
+        engine_name=parts.engine_name,
+        **kwargs,
+    )
+    if parts.session_log is not None:
+        session.on_close(parts.session_log.close)
+    return session
+
+
+# --- the parts -----------------------------------------------------------------------
+
+
+def _add_ears(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) -> None:
+    if opts.keyboard or opts.engine == "text":
+        parts.engine_name = "text"
+        return
+    try:
+        from voicecoach import ears
+    except ImportError as exc:  # speech layer not installed in this checkout
+        note(f"speech input unavailable ({exc}); using the keyboard")
+        parts.keyboard_fallback = True
+        return
+    parts.ears, parts.engine_name, fallback = ears.build_ears(routine, opts, note)
+    parts.keyboard_fallback = fallback
+
+
+def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) -> None:
+    if opts.mute:
+        return  # the Session's SilentSpeaker keeps time; text only
+    try:
+        from voicecoach import mouth
+    except ImportError as exc:
+        note(f"speech output unavailable ({exc}); text only")
+        return
+    parts.speaker_factory = mouth.speaker_factory(routine, opts, note)
+
+
+def _add_session_log(parts: Parts, routine: Routine, note: Notice) -> None:
+    try:
+        from voicecoach.session_log import SessionLog
+    except ImportError:
+        return
+    parts.session_log = SessionLog.open(on_warning=note)
+    parts.recorder = parts.session_log.start_session(routine, parts.engine_name)
