@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by setup.sh and install-pi.sh (sourced, not run). Prints go to stderr so a
 # command's own stdout (`voicecoach run --no-tui`, JSON lines) stays clean.
 

@@ -93,6 +93,8 @@ class SpeakerPort(Protocol):
 
     def beep(self, kind: str) -> None: ...
 
+    def prerender(self, texts: Iterable[str], rate: int | None = None) -> Any: ...
+
     def close(self) -> None: ...
 
 
@@ -226,6 +228,9 @@ class _Item:
 
 _STOP = _Item("stop")
 
+CHECK_SECONDS = 1.0
+"""How often the coach thread asks the speaker and ears to restart a dead thread."""
+
 _EVENT_LOG_ONLY = frozenset({"speech_start", "speech_end"})
 """Record kinds for the event log file only: timing detail, not history worth an fsync."""
 
@@ -251,7 +256,7 @@ class Session:
         *,
         clock: Clock = time.monotonic,
         speaker: SpeakerPort | None = None,
-        speaker_factory: Callable[[StartCallback, EndCallback], SpeakerPort] | None = None,
+        speaker_factory: Callable[[Session], SpeakerPort] | None = None,
         ears: EarsPort | None = None,
         rate: int | None = None,
         beeps: bool | None = None,
@@ -278,26 +283,26 @@ class Session:
             self._owns_event_log = True
         elif event_log is not None:
             self._event_log_file = event_log
-        if speaker is not None:
-            self._speaker: SpeakerPort = speaker
-            self._silent: SilentSpeaker | None = None
-        elif speaker_factory is not None:
-            self._speaker = speaker_factory(self._speech_started, self._speech_ended)
-            self._silent = None
-        else:
-            self._silent = SilentSpeaker(self._speech_started, self._speech_ended, clock)
-            self._speaker = self._silent
-        self._thread: threading.Thread | None = None
-        self._started_at: float | None = None
-        self._finished = threading.Event()
-        self._closed = threading.Event()
-        self._close_lock = threading.Lock()
         self._speaking: set[int] = set()
         self._says: dict[int, Say] = {}
         """Says given to the speaker and not ended yet, by id (the speaker reports ids)."""
         self._speaking_lock = threading.Lock()
         self._quiet = threading.Event()
         self._quiet.set()
+        if speaker is not None:
+            self._speaker: SpeakerPort = speaker
+            self._silent: SilentSpeaker | None = None
+        elif speaker_factory is not None:
+            self._speaker = speaker_factory(self)
+            self._silent = None
+        else:
+            self._silent = SilentSpeaker(self.speech_started, self.speech_ended, clock)
+            self._speaker = self._silent
+        self._thread: threading.Thread | None = None
+        self._started_at: float | None = None
+        self._finished = threading.Event()
+        self._closed = threading.Event()
+        self._close_lock = threading.Lock()
         self._phrases_for: int | None = None
         self._auto_paused = False
         self.finish_reason: str | None = None
@@ -445,6 +450,7 @@ class Session:
 
     def _run(self) -> None:
         next_tick = time.monotonic()
+        next_check = next_tick + CHECK_SECONDS
         while True:
             wait = max(0.0, next_tick - time.monotonic())
             try:
@@ -459,12 +465,22 @@ class Session:
                 if time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + self._tick_seconds
                     self._tick()
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + CHECK_SECONDS
+                    self._check_parts()
             except Exception as exc:
                 # A bug in one effect or listener must not end the session; it is
                 # logged with its traceback and shown as one line.
                 log.exception("coach thread: %s", exc)
                 self.crashes.append(f"coach: {_one_line(exc)}")
                 self._notify("on_status", "error", f"internal error: {_one_line(exc)}")
+
+    def _check_parts(self) -> None:
+        """Let the speaker and ears restart a dead thread (each knows how)."""
+        for part in (self._speaker, self._ears):
+            check = getattr(part, "check", None)
+            if check is not None:
+                _safely("checking a part", check)
 
     def _tick(self) -> None:
         now = self._clock()
@@ -499,16 +515,14 @@ class Session:
                           "outcome": "rejected", "by": "recognizer"})
             self._notify("on_heard", text, confidence, "rejected", None)
         elif item.kind == "said":
-            phase, say_id, t, completed = item.payload
+            phase, say_id, t, completed, effect = item.payload
             record = {"t": self._rel(now), "kind": f"speech_{phase}", "say_id": say_id,
                       "at": round(t, 4)}
             if phase == "end":
                 record["completed"] = completed
             self._record(record)
-            if phase == "end":
-                effect = self._says.pop(say_id, None)
-                if effect is not None and effect.awaited:
-                    self._step(SpeechDone(now, say_id))
+            if phase == "end" and effect is not None and effect.awaited:
+                self._step(SpeechDone(now, say_id))
         elif item.kind == "status":
             self._notify("on_status", *item.payload)
         elif item.kind == "mic":
@@ -569,6 +583,7 @@ class Session:
         if isinstance(effect, Say):
             with self._speaking_lock:
                 self._says[effect.id] = effect
+                self._quiet.clear()
             self._speaker.say(effect)
         elif isinstance(effect, Hush):
             self._speaker.hush()
@@ -584,29 +599,29 @@ class Session:
 
     # --- speaker callbacks (any thread) ------------------------------------------------
 
-    def _speech_started(self, say_id: int, t: float) -> None:
+    def speech_started(self, say_id: int, t: float) -> None:
+        """Speaker callback (any thread): the first sample of `say_id` sounded at `t`."""
         with self._speaking_lock:
             self._speaking.add(say_id)
-            self._quiet.clear()
             effect = self._says.get(say_id)
         if self._ears is not None:
             _safely("gating the mic", lambda: self._ears.speaking_started(t))  # type: ignore[union-attr]
         self._notify("on_status", "speaking", effect.text if effect is not None else "")
-        self._inbox.put(_Item("said", ("start", say_id, t, True)))
+        self._inbox.put(_Item("said", ("start", say_id, t, True, effect)))
 
-    def _speech_ended(self, say_id: int, t: float, completed: bool) -> None:
+    def speech_ended(self, say_id: int, t: float, completed: bool) -> None:
+        """Speaker callback (any thread): `say_id` ended at `t` (spoken, cut or dropped)."""
         with self._speaking_lock:
             was_speaking = say_id in self._speaking
             self._speaking.discard(say_id)
-            quiet = not self._speaking
+            effect = self._says.pop(say_id, None)
+            if not self._says:
+                self._quiet.set()
         if self._ears is not None and was_speaking:
             _safely("ungating the mic", lambda: self._ears.speaking_ended(t))  # type: ignore[union-attr]
-        self._inbox.put(_Item("said", ("end", say_id, t, completed)))
-        if quiet:
-            if self._silent is None or not self._silent.busy:
-                self._quiet.set()
-            if was_speaking:
-                self._notify("on_status", "paused" if self._state.paused else "listening", "")
+        self._inbox.put(_Item("said", ("end", say_id, t, completed, effect)))
+        if was_speaking and not self._speaking:
+            self._notify("on_status", "paused" if self._state.paused else "listening", "")
 
     # --- records -----------------------------------------------------------------------
 

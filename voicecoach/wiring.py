@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from voicecoach.app import EndCallback, Session, SpeakerPort, StartCallback
+from voicecoach.app import Session, SpeakerPort
 from voicecoach.routine.models import Routine
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Parts:
 
     engine_name: str = "text"
     ears: Any = None
-    speaker_factory: Callable[[StartCallback, EndCallback], SpeakerPort] | None = None
+    speaker_factory: Callable[[Session], SpeakerPort] | None = None
     keyboard_fallback: bool = False
     """True when no mic could be used: keys become the input even without --keyboard."""
     session_log: Any = None

@@ -15,7 +15,7 @@ from voicecoach.coach import initial_state, step
 from voicecoach.coach.effects import Beep, Effect, Hush, Log, Say
 from voicecoach.coach.events import Event, Heard, SpeechDone, Start, Tick
 from voicecoach.coach.intents import Intent, match
-from voicecoach.coach.state import CoachState
+from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine.models import Correction, Routine, Settings, Step
 
 PAIN = Correction(when=("that hurts", "ouch"), say="Stop now and rest. Pain means stop.",
@@ -23,7 +23,8 @@ PAIN = Correction(when=("that hurts", "ouch"), say="Stop now and rest. Pain mean
 TOO_EASY = Correction(when=("too easy",), say="Go a little deeper. Slowly.",
                       path="corrections[1]")
 HEELS = Correction(when=("my heels are lifting",),
-                   say="Roll the heels in. Shift your weight forward.", path="steps[1].corrections[0]")
+                   say="Roll the heels in. Shift your weight forward.",
+                   path="steps[1].corrections[0]")
 TWISTED = Correction(when=("i feel twisted",), say="That's expected. Check a mirror.",
                      then="repeat-step", path="steps[1].corrections[1]")
 DIZZY = Correction(when=("i feel dizzy",), say="Sit down for a moment.", then="stop",
@@ -89,7 +90,8 @@ class Coach:
 
     def say(self, text: str) -> tuple[Effect, ...]:
         """Words as if heard, matched in the current step like the shell does."""
-        return self.send(Heard(self.now, text, match(self.state.routine, self.state.step_index, text)))
+        intent = match(self.state.routine, self.state.step_index, text)
+        return self.send(Heard(self.now, text, intent))
 
     def command(self, name: str) -> tuple[Effect, ...]:
         return self.send(Heard(self.now, name, Intent.command(name), source="key"))
@@ -102,6 +104,10 @@ class Coach:
             self.now = round(min(end, self.now + by), 6)
             out.extend(self.send(Tick(self.now)))
         return out
+
+    def phase(self) -> Phase:
+        """The current phase (a call, so type checkers do not keep an old narrowing)."""
+        return self.state.phase
 
     def done_speaking(self, say: Say | None = None) -> tuple[Effect, ...]:
         """SpeechDone for `say` (default: the awaited one the coach waits for)."""

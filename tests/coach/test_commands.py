@@ -1,15 +1,17 @@
-"""Built-in commands: back, repeat, pause/resume, stop, why, help, status, pace, skip rest, misses."""
+"""Built-in commands: back, repeat, pause/resume, stop, why, help, status, pace, skip rest.
+
+And what happens to words the coach does not understand.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.coach.helpers import Coach, hushed, logs, plain, reps, routine, says, texts, three_steps
 from voicecoach.coach import CoachError, Phase
 from voicecoach.coach.effects import Finish, Priority
 from voicecoach.coach.events import Heard, SpeechDone
 from voicecoach.coach.intents import Intent
-
-from tests.coach.helpers import Coach, hushed, logs, plain, reps, routine, says, texts, three_steps
 
 
 def counting(beeps: bool = False) -> Coach:
@@ -109,7 +111,7 @@ def test_pause_during_the_cue_says_the_cue_again_on_resume() -> None:
     (again,) = says(out)
     assert (again.text, again.awaited) == ("Resuming. This is intro.", True)
     c.done_speaking()
-    assert c.state.phase is Phase.WAITING
+    assert c.phase() is Phase.WAITING
 
 
 def test_pause_during_the_rest_announcement_and_during_the_rest() -> None:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from tests.coach.helpers import (
+    DIZZY,
+    HEELS,
+    KNEES,
+    PAIN,
+    TOO_EASY,
+    WOBBLY,
+    Coach,
+    hushed,
+    logs,
+    says,
+    texts,
+    three_steps,
+)
 from voicecoach.coach import Phase, is_safety
 from voicecoach.coach.effects import Finish, Hush, Priority
 from voicecoach.coach.events import Heard
 from voicecoach.coach.intents import CORRECTION, Intent
-
-from tests.coach.helpers import (
-    DIZZY, HEELS, KNEES, PAIN, TOO_EASY, WOBBLY, Coach, hushed, logs, says, texts, three_steps,
-)
 
 
 def at_squat(**settings: object) -> Coach:
@@ -41,7 +51,8 @@ def test_a_step_correction_is_spoken_only_in_its_step() -> None:
 def test_an_out_of_scope_correction_intent_is_ignored_defensively() -> None:
     c = Coach.started(three_steps())  # step 0: HEELS belongs to step 1
     before = c.state
-    out = c.send(Heard(0.0, "my heels are lifting", Intent(CORRECTION, "my heels are lifting", HEELS)))
+    phrase = "my heels are lifting"
+    out = c.send(Heard(0.0, phrase, Intent(CORRECTION, phrase, HEELS)))
     assert says(out) == []
     assert logs(out, "heard")[0].data["outcome"] == "ignored"
     assert (c.state.correction_counts, c.state.phase, c.state.last_said) == (
@@ -85,7 +96,8 @@ def test_then_pause_says_the_text_then_pauses() -> None:
     out = c.say("i'm wobbly")
     (say,) = says(out)
     assert [type(e) for e in out].index(Hush) < out.index(say)
-    assert say.text == "Hold on to something. Then carry on. I've paused. Say resume when you're ready."
+    assert say.text == (
+        "Hold on to something. Then carry on. I've paused. Say resume when you're ready.")
     assert (say.kind, say.priority) == ("correction", Priority.CORRECTION)
     assert c.state.paused and logs(out, "pause")[0].data == {"reason": "correction"}
     c.tick(30.0)
@@ -129,7 +141,7 @@ def test_then_stop_ends_the_session_after_the_text() -> None:
     c = at_squat()
     out = c.say("i feel dizzy")
     spoken = says(out)
-    assert [s.text for s in spoken][0] == DIZZY.say
+    assert spoken[0].text == DIZZY.say
     assert spoken[1].kind == "summary"
     assert [type(e) for e in out].index(Hush) < out.index(spoken[0])  # hush first, never after
     assert [type(e) for e in out].count(Hush) == 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.coach.helpers import hold, plain, reps, routine, three_steps
 from voicecoach.coach import effect_records, initial_state, step
 from voicecoach.coach.effects import Log, Say
 from voicecoach.coach.events import Event, Heard, SpeechDone, Start, Tick
@@ -26,9 +27,7 @@ from voicecoach.coach.intents import CORRECTION, Intent, match
 from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine import load_routine
 from voicecoach.routine.commands import COMMAND_NAMES
-from voicecoach.routine.models import Routine
-
-from tests.coach.helpers import hold, plain, reps, routine, three_steps
+from voicecoach.routine.models import Correction, Routine
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,7 +60,7 @@ ops = st.one_of(
 )
 
 
-def all_corrections(r: Routine) -> list:
+def all_corrections(r: Routine) -> list[Correction]:
     return [c for s in r.steps for c in s.corrections] + list(r.corrections)
 
 
@@ -96,7 +95,8 @@ def in_scope_paths(s: CoachState) -> set[str]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(which=st.integers(min_value=0, max_value=len(ROUTINES) - 1),
        script=st.lists(ops, max_size=60))
-def test_random_event_sequences_keep_every_invariant(which: int, script: list) -> None:
+def test_random_event_sequences_keep_every_invariant(which: int,
+                                                    script: list[tuple[str, object]]) -> None:
     r = ROUTINES[which]
     s, effects = step(initial_state(r), Start(0.0))
     clock = 0.0

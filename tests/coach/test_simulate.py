@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.coach.helpers import plain, reps, routine
 from voicecoach.cli import main
 from voicecoach.coach.simulate import Say_, ScriptError, Wait, parse_script, run_script
 from voicecoach.routine import load_routine
-
-from tests.coach.helpers import plain, reps, routine
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCRIPTS = DATA / "scripts"
@@ -29,9 +28,11 @@ GOLDEN = DATA / "golden"
 GOLDEN_RUNS = {"squat": "squat", "squat-stop": "squat", "mobility": "mobility"}
 
 
+Simulate = Callable[..., tuple[int, str, str]]
+
+
 @pytest.fixture
-def simulate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-             ) -> Callable[..., tuple[int, str, str]]:
+def simulate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Simulate:
     """Run `voicecoach simulate ARGS` through the real entry point (its error handling too)."""
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -75,17 +76,18 @@ def test_bad_wait_lines_name_the_line(line: str, words: str) -> None:
     assert info.value.exit_code == 2
 
 
-def test_cli_bad_script_is_one_line_on_stderr_with_exit_2(tmp_path: Path, simulate: Callable[..., tuple[int, str, str]]) -> None:
+def test_cli_bad_script_is_one_line_on_stderr_exit_2(tmp_path: Path, simulate: Simulate) -> None:
     script = tmp_path / "bad.txt"
     script.write_text("next\nwait x\n")
     code, out, err = simulate("squat", "--script", str(script))
     assert (code, out) == (2, "")
-    assert err.strip().splitlines() == [f"error: {script}:2: `wait` needs a number of seconds, got 'x'"]
+    assert err.strip().splitlines() == [
+        f"error: {script}:2: `wait` needs a number of seconds, got 'x'"]
 
 
 @pytest.mark.parametrize("kind", ["missing", "directory", "binary"])
 def test_cli_unreadable_scripts_are_clear_errors(tmp_path: Path, kind: str,
-                                                 simulate: Callable[..., tuple[int, str, str]]) -> None:
+                                                 simulate: Simulate) -> None:
     path = tmp_path / "script.txt"
     if kind == "directory":
         path.mkdir()
@@ -96,7 +98,7 @@ def test_cli_unreadable_scripts_are_clear_errors(tmp_path: Path, kind: str,
     assert len(err.strip().splitlines()) == 1 and str(path) in err
 
 
-def test_cli_unknown_routine_fails_without_output(tmp_path: Path, simulate: Callable[..., tuple[int, str, str]]) -> None:
+def test_cli_unknown_routine_fails_without_output(tmp_path: Path, simulate: Simulate) -> None:
     script = tmp_path / "s.txt"
     script.write_text("next\n")
     code, out, err = simulate("no-such-routine", "--script", str(script))
@@ -123,7 +125,7 @@ def test_records_are_json_lines_with_the_documented_fields() -> None:
     counts = [rec for rec in records if rec.get("say_kind") == "count"]
     # the cue "Do b." takes 0.2 + 2 words at 165 wpm + one full stop = 1.177 s; a rep 2 s
     assert [(c["t"], c["text"]) for c in counts] == [(3.177, "one"), (5.177, "two")]
-    ts = [rec["t"] for rec in records]
+    ts = [float(rec["t"]) for rec in records]  # type: ignore[arg-type]
     assert ts == sorted(ts)
 
 
@@ -144,14 +146,15 @@ def test_simulate_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_RUNS))
-def test_golden_simulate_runs(name: str, simulate: Callable[..., tuple[int, str, str]]) -> None:
+def test_golden_simulate_runs(name: str, simulate: Simulate) -> None:
     code, out, err = simulate(GOLDEN_RUNS[name], "--script", str(SCRIPTS / f"{name}.txt"))
     assert (code, err) == (0, "")
     golden = GOLDEN / f"{name}.jsonl"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_text(out, encoding="utf-8")
     expected = golden.read_text(encoding="utf-8")
-    for number, (got, want) in enumerate(zip(out.splitlines(), expected.splitlines(), strict=False), 1):
+    pairs = zip(out.splitlines(), expected.splitlines(), strict=False)
+    for number, (got, want) in enumerate(pairs, 1):
         assert json.loads(got) == json.loads(want), f"{golden.name} line {number}"
     assert len(out.splitlines()) == len(expected.splitlines())
     assert out == expected

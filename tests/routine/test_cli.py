@@ -108,3 +108,32 @@ def test_check_with_engine_fails_on_unhearable_words(monkeypatch, tmp_path: Path
     result = run("check", "--engine", "vosk", "squat")
     assert result.exit_code == 0
     assert result.stderr == "note: vocabulary check skipped: no word list for engine 'vosk'\n"
+
+
+def test_schema_output_validates_the_shipped_routines() -> None:
+    import tomllib
+
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads(run("schema").stdout))
+    for path in (REPO / "routines").glob("*.toml"):
+        assert validator.is_valid(tomllib.loads(path.read_text())), path
+
+
+def test_check_hard_inputs_never_show_a_traceback(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(bytes(range(256)))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"# caf\xe9\n")
+    empty = tmp_path / "empty.toml"
+    empty.write_bytes(b"")
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    args = [str(p) for p in (binary, latin, empty, huge, tmp_path, tmp_path / "missing.toml")]
+    result = run("check", *args)
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == args
+    assert "Traceback" not in result.output

@@ -7,9 +7,10 @@ lines and the session log stores them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Mapping
+from typing import Any
 
 
 class Priority(IntEnum):

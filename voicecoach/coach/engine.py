@@ -152,7 +152,8 @@ def next_deadline(state: CoachState) -> float | None:
     remaining = max(0.0, state.timer_total - state.timer_elapsed)
     due = [remaining]
     if state.phase is Phase.RESTING:
-        due += [remaining - mark for mark in _rest_marks(state.timer_total) if remaining > mark + EPS]
+        marks = _rest_marks(state.timer_total)
+        due += [remaining - mark for mark in marks if remaining > mark + EPS]
     return state.now + min(due)
 
 
@@ -581,7 +582,7 @@ def _next_step(turn: _Turn) -> None:
 
 
 def _next_while_waiting(turn: _Turn) -> None:
-    """WAITING: a voice step waits for "next" (plain step: ends its set; timed: its sets are over)."""
+    """A voice step waits for "next": a plain step's set ends; a timed step's sets are over."""
     if _is_timed(turn.state.current_step):
         _next_step(turn)
     else:

@@ -6,10 +6,10 @@ the engine may add private fields (leading underscore) as it needs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 from voicecoach.routine.models import Routine, Step
 

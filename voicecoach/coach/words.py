@@ -13,10 +13,11 @@ import re
 from voicecoach.routine.phrases import spoken_words
 
 _ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 _PAUSE = re.compile(r"[.,;:!?]+(\s|$)")
 
@@ -39,7 +40,10 @@ def number_words(n: int) -> str:
         hundreds, rest = divmod(n, 100)
         return f"{_ONES[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
     thousands, rest = divmod(n, 1000)
-    tail = "" if not rest else (f" and {number_words(rest)}" if rest < 100 else f" {number_words(rest)}")
+    if not rest:
+        tail = ""
+    else:
+        tail = f" and {number_words(rest)}" if rest < 100 else f" {number_words(rest)}"
     return f"{number_words(thousands)} thousand{tail}"
 
 

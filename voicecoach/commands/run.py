@@ -170,7 +170,14 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         from voicecoach.tui import make_app  # type: ignore[attr-defined]
     except ImportError as exc:
         raise VoicecoachError(f"the terminal UI is not available ({exc}); use --no-tui") from None
-    app = make_app(session=session)
+    from voicecoach import wiring
+
+    def session_factory(routine: Any) -> Any:
+        # Another routine picked after the wrap-up: same options, fresh devices.
+        more = wiring.build_parts(routine, opts, notice=lambda text: session.report("warning", text))
+        return wiring.build_session(routine, opts, more)
+
+    app = make_app(session, theme=opts.theme, session_factory=session_factory)
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         # The signal arrives on the main thread, which runs Textual's loop: hand

@@ -1,0 +1,79 @@
+"""`voicecoach say` and `voicecoach voices`: the voice, outside a session.
+
+`say` renders with the same engine and cache as a session, then either writes
+a WAV or plays it on the chosen output; unlike the session speaker it fails
+loudly (one line, exit 1) when there is no engine or no device, because here
+sound is the whole point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from voicecoach.errors import EngineUnavailableError, UsageError
+from voicecoach.voice.audio import wav_bytes
+from voicecoach.voice.cache import RenderCache
+from voicecoach.voice.engine import EspeakEngine, pyttsx3_voices
+from voicecoach.voice.settings import VoiceSettings
+
+PLAY_TIMEOUT_MARGIN = 5.0
+"""Seconds allowed beyond the clip's length before playback counts as stuck."""
+
+
+def say(text: str, *, voice: str | None = None, rate: int | None = None,
+        out: Path | None = None, speaker: str | None = None) -> int:
+    if not text.strip():
+        raise UsageError("nothing to say: TEXT is empty")
+    defaults = VoiceSettings()
+    engine = EspeakEngine()
+    cache = RenderCache(engine)
+    clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
+    if out is not None:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(wav_bytes(clip))
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        click.echo(f"wrote {out} ({clip.seconds:.2f} s, {clip.rate} Hz)")
+        return 0
+    _play(clip.samples, clip.rate, speaker)
+    return 0
+
+
+def _play(samples: np.ndarray, rate: int, device: str | None) -> None:
+    from voicecoach.voice.output import OutputPort
+
+    port = OutputPort(device, (rate,), block_ms=20, latency="low")
+    try:
+        if port.rate != rate:
+            from voicecoach.voice.audio import resample
+
+            samples = resample(samples, rate, port.rate)
+        tail = np.zeros(int(port.latency * port.rate) + port.block, np.float32)
+        data = np.concatenate([samples, tail])
+        for i in range(0, len(data), port.block):
+            port.write(data[i:i + port.block])
+    finally:
+        port.close()
+
+
+def voices() -> int:
+    """One line per voice: name, gender, description (what `--voice` takes first)."""
+    engine = EspeakEngine()
+    try:
+        found = engine.voices()
+        source = "espeak-ng"
+    except EngineUnavailableError:
+        found = pyttsx3_voices()  # the library may be there without the program
+        source = "pyttsx3 (espeak-ng library; `say` needs the espeak-ng program)"
+    if not found:
+        raise EngineUnavailableError("no text-to-speech voices found (apt-get install espeak-ng)")
+    width = max(len(v.name) for v in found)
+    for v in found:
+        click.echo(f"{v.name:<{width}}  {v.gender or '-':<6}  {v.description}")
+    click.echo(f"({len(found)} voices from {source}; variants: append +f1..+f5, +m1..+m7, "
+               "e.g. en-us+f3)", err=True)
+    return 0
