@@ -43,7 +43,9 @@ ensure_packages() {
     say "system packages: installing $missing (apt-get update + install; log: $log)"
     export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086  # word splitting of the package list is intended
-    if ! { as_root apt-get update -q && as_root apt-get install -y -q --no-install-recommends $missing; } \
+    # The lock timeout: on a Pi, unattended-upgrades often holds dpkg's lock just after boot.
+    if ! { as_root apt-get update -q \
+            && as_root apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends $missing; } \
             > "$log" 2>&1; then
         tail -n 20 "$log" >&2
         die "apt-get failed (full log: $log)"

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -78,8 +78,15 @@ def espeak_version() -> str | None:
     return match.group(1) if match else out.strip() or None
 
 
+def board() -> str | None:
+    """A Raspberry Pi names itself here ("Raspberry Pi 5 Model B Rev 1.0"); a PC has none."""
+    text = _read("/proc/device-tree/model").strip("\x00\n ")
+    return text or None
+
+
 def machine() -> dict[str, Any]:
     return {
+        "board": board(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "ram_gib": ram_gib(),
@@ -141,7 +148,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"Run {report['date']} with `{report['command']}`"
         + (" (quick: fewer repetitions, rougher numbers)" if report["quick"] else "") + ".",
         "",
-        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM",
+        f"- Machine: {m['board'] + ', ' if m['board'] else ''}{m['cpu']}, {m['cores']} cores, "
+        f"{m['ram_gib']} GiB RAM",
         f"- OS: {m['os']}; Python {m['python']}",
         "- Libraries: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in libs.items()),
         "",
@@ -164,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
     chosen = args.only or list(SECTIONS)
     report: dict[str, Any] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["scripts/bench.py", *(argv if argv is not None else sys.argv[1:])]),
         "quick": args.quick,
         "machine": machine(),

@@ -18,15 +18,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voicecoach.routine.models import Routine, Step  # noqa: E402
-from voicecoach.session_log import SessionLog  # noqa: E402
+from voicecoach.routine.models import Routine, Step
+from voicecoach.session_log import SessionLog
 
 _ROUTINE = Routine(name="bench", steps=(Step(id="a", title="A", cue="Go."),))
 
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _record_latencies(folder: Path, synchronous: str, n: int) -> list[float]:
@@ -51,7 +51,7 @@ def _history_read(folder: Path, sessions: int, events_each: int) -> float:
     log = SessionLog.open(path, on_warning=lambda m: None)
     assert log._conn is not None
     log._conn.execute("PRAGMA synchronous = OFF")  # filling only; not what is measured
-    for s in range(sessions):
+    for _s in range(sessions):
         rec = log.start_session(_ROUTINE, "bench")
         for i in range(events_each):
             kind = "correction" if i % 10 == 0 else "heard"

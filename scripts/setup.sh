@@ -10,7 +10,7 @@
 # Env: PYTHON=python3.12 to build the venv with another interpreter.
 set -euo pipefail
 SCRIPT_TAG=setup
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # shellcheck source=scripts/_lib.sh
 . "$REPO/scripts/_lib.sh"
 
@@ -72,7 +72,7 @@ for extra in ${extras//,/ }; do
         *) need_install=1; all_extras="${all_extras:+$all_extras,}$extra" ;;
     esac
 done
-installed_at="$("$venv/bin/python" -c 'import voicecoach, os; print(os.path.dirname(os.path.dirname(voicecoach.__file__)))' 2>/dev/null || true)"
+installed_at="$("$venv/bin/python" -c 'import os, voicecoach; print(os.path.dirname(os.path.dirname(os.path.realpath(voicecoach.__file__))))' 2>/dev/null || true)"
 if [ "$installed_at" != "$REPO" ] || [ ! -x "$venv/bin/voicecoach" ]; then
     need_install=1
 fi

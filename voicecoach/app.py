@@ -231,7 +231,10 @@ _STOP = _Item("stop")
 CHECK_SECONDS = 1.0
 """How often the coach thread asks the speaker and ears to restart a dead thread."""
 
-_EVENT_LOG_ONLY = frozenset({"speech_start", "speech_end"})
+HEALTH_SECONDS = 60.0
+"""Seconds between `health` records: enough to see a leak or a dead thread over a morning."""
+
+_EVENT_LOG_ONLY = frozenset({"speech_start", "speech_end", "health"})
 """Record kinds for the event log file only: timing detail, not history worth an fsync."""
 
 #: Typed shortcuts (plain mode, tests): the TUI's keys, as words.
@@ -310,6 +313,8 @@ class Session:
         self.end_reason = "interrupted"
         """Why the session ends if the coach did not finish it (set by the runner)."""
         self._closers: list[Callable[[], None]] = []
+        self.health_seconds = HEALTH_SECONDS
+        """How often a `health` record (threads, memory) goes to the logs."""
         self.crashes: list[str] = []
         """One line per crash the session survived (a listener, the ears, the speaker)."""
 
@@ -334,6 +339,8 @@ class Session:
         if self._thread is not None:
             return
         self._started_at = self._clock()
+        self._write_record({"t": 0.0, "kind": "session_start", "clock": round(self._started_at, 4),
+                            "routine": self.routine.name, "engine": self._engine_name})
         # Start is queued before the thread runs, so no Tick can reach the coach first.
         self._inbox.put(_Item("event", Start(self._started_at)))
         self._thread = threading.Thread(target=self._run, name="coach", daemon=True)
@@ -388,7 +395,7 @@ class Session:
     # --- used by the ears, the plain mode and tests (thread-safe) ----------------------
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
-             accepted: bool = True, at: float | None = None) -> None:
+             accepted: bool = True, at: float | None = None, reason: str = "") -> None:
         """A recognizer result. `accepted=False`: the recognizer rejected it (noise, low score).
 
         Rejected results are logged and shown but never reach the coach as
@@ -396,8 +403,14 @@ class Session:
         with no intent, and counts misses; noise must not count as a miss.
         """
         when = self._clock() if at is None else at
-        kind = "heard" if accepted else "rejected"
-        self._inbox.put(_Item(kind, (text, confidence, source), when))
+        if accepted:
+            self._inbox.put(_Item("heard", (text, confidence, source), when))
+        else:
+            self._inbox.put(_Item("rejected", (text, confidence, source, reason), when))
+
+    def record(self, kind: str, **data: Any) -> None:
+        """A shell record for the logs from any thread (`ready`, `device`...); `t` is added."""
+        self._inbox.put(_Item("record", (kind, data)))
 
     def report(self, kind: str, text: str) -> None:
         """A status line from any thread (`warning`, `error`, `mic`, ...)."""
@@ -451,6 +464,7 @@ class Session:
     def _run(self) -> None:
         next_tick = time.monotonic()
         next_check = next_tick + CHECK_SECONDS
+        next_health = next_tick + self.health_seconds
         while True:
             wait = max(0.0, next_tick - time.monotonic())
             try:
@@ -468,6 +482,9 @@ class Session:
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + CHECK_SECONDS
                     self._check_parts()
+                if time.monotonic() >= next_health:
+                    next_health = time.monotonic() + self.health_seconds
+                    self._record({"t": self._rel(self._clock()), "kind": "health", **health()})
             except Exception as exc:
                 # A bug in one effect or listener must not end the session; it is
                 # logged with its traceback and shown as one line.
@@ -508,11 +525,12 @@ class Session:
                 intent = match_intent(self.routine, self._state.step_index, typed)
             self._heard(Heard(now, typed, intent, confidence, source))
         elif item.kind == "rejected":
-            text, confidence, source = item.payload
+            text, confidence, source, reason = item.payload
             # The coach records what reaches it; a recognizer-level rejection does not.
             self._record({"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
                           "phrase": None, "confidence": round(confidence, 3), "source": source,
-                          "outcome": "rejected", "by": "recognizer"})
+                          "outcome": "rejected", "by": "recognizer",
+                          "reason": reason or "rejected"})
             self._notify("on_heard", text, confidence, "rejected", None)
         elif item.kind == "said":
             phase, say_id, t, completed, effect = item.payload
@@ -523,6 +541,9 @@ class Session:
             self._record(record)
             if phase == "end" and effect is not None and effect.awaited:
                 self._step(SpeechDone(now, say_id))
+        elif item.kind == "record":
+            kind, data = item.payload
+            self._record({"t": self._rel(now), "kind": kind, **data})
         elif item.kind == "status":
             self._notify("on_status", *item.payload)
         elif item.kind == "mic":
@@ -661,6 +682,20 @@ class Session:
                 # A broken screen must not stop the coaching.
                 log.exception("listener %s.%s failed", type(listener).__name__, method)
                 self.crashes.append(f"listener: {_one_line(exc)}")
+
+
+def health() -> dict[str, Any]:
+    """Threads alive and resident memory: what a soak run watches."""
+    rss_kb = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss_kb = int(line.split()[1])
+    except OSError:
+        pass  # not Linux: memory is not reported
+    return {"threads": sorted(t.name for t in threading.enumerate()),
+            "rss_mb": round(rss_kb / 1024, 1)}
 
 
 def _one_line(exc: BaseException) -> str:

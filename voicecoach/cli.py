@@ -101,28 +101,31 @@ def model() -> None:
 
 @model.command("download")
 @click.argument("name", required=False)
-def model_download(name: str | None) -> None:
+@click.option("--url", default=None, metavar="URL",
+              help="Fetch the zip from here (a mirror); env VOICECOACH_MODEL_URL.")
+@click.option("--md5", default=None, metavar="HEX", help="Expected md5 of the zip.")
+def model_download(name: str | None, url: str | None, md5: str | None) -> None:
     """Download a Vosk model (default: the small English one), checked and unpacked."""
-    from voicecoach.commands import speech
+    from voicecoach.commands import models as models_cmd
 
-    sys.exit(speech.model_download(name))
+    sys.exit(models_cmd.download(name, url=url, md5=md5))
 
 
 @model.command("list")
 def model_list() -> None:
     """List known and installed models."""
-    from voicecoach.commands import speech
+    from voicecoach.commands import models as models_cmd
 
-    sys.exit(speech.model_list())
+    sys.exit(models_cmd.list_models())
 
 
 @model.command("path")
 @click.option("--model", type=click.Path(path_type=Path), default=None)
 def model_path(model: Path | None) -> None:
     """Print the model folder that would be used, and why."""
-    from voicecoach.commands import speech
+    from voicecoach.commands import models as models_cmd
 
-    sys.exit(speech.model_path(model))
+    sys.exit(models_cmd.path(model))
 
 
 # --- speech out -----------------------------------------------------------
@@ -170,6 +173,8 @@ def voices() -> None:
 @click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,
               help="Also write every event as JSON lines to this file.")
+@click.option("--loop-input", is_flag=True, hidden=True,
+              help="Play --input-file over and over (soak tests).")
 def run(routine: str | None, **options: object) -> None:
     """Run a routine (default: the squat routine)."""
     from voicecoach.commands import run as run_cmd
@@ -191,11 +196,24 @@ def history(as_json: bool, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Values, sources and locations as JSON.")
 @click.option("--path", "show_path", is_flag=True, help="Print the config file's path only.")
 @click.option("--init", is_flag=True, help="Write a commented config file with every key.")
-def config(as_json: bool, show_path: bool, init: bool) -> None:
-    """Show the merged user configuration and where each value came from."""
+@click.option("--routine", default=None, help="Preview: as `run ROUTINE` would.")
+@click.option("--engine", type=ENGINES, default=None, help="Preview: as `run --engine`.")
+@click.option("--model", default=None, help="Preview: as `run --model`.")
+@click.option("--mic", default=None, help="Preview: as `run --mic`.")
+@click.option("--speaker", default=None, help="Preview: as `run --speaker`.")
+@click.option("--voice", default=None, help="Preview: as `run --voice`.")
+@click.option("--rate", type=click.IntRange(80, 450), default=None,
+              help="Preview: as `run --rate`.")
+@click.option("--beeps/--no-beeps", default=None, help="Preview: as `run --beeps`.")
+@click.option("--keep-audio", is_flag=True, help="Preview: as `run --keep-audio`.")
+def config(as_json: bool, show_path: bool, init: bool, **flags: object) -> None:
+    """Show the merged user configuration and where each value came from.
+
+    Give `run`'s flags to see what `voicecoach run` with them would use.
+    """
     from voicecoach.commands import config as config_cmd
 
-    sys.exit(config_cmd.main(as_json=as_json, show_path=show_path, init=init))
+    sys.exit(config_cmd.main(as_json=as_json, show_path=show_path, init=init, flags=flags))
 
 
 def main() -> None:

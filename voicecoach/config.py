@@ -22,12 +22,14 @@ from __future__ import annotations
 import ast
 import difflib
 import inspect
+import itertools
 import os
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from voicecoach import locations
 from voicecoach.errors import VoicecoachError
@@ -111,7 +113,7 @@ def setting_help() -> dict[str, str]:
         return {}
     helps: dict[str, str] = {}
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, following in zip(body, body[1:], strict=False):
+    for node, following in itertools.pairwise(body):
         if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                 and isinstance(following, ast.Expr)
                 and isinstance(following.value, ast.Constant)
@@ -185,7 +187,8 @@ def _from_env_text(key: str, text: str) -> Any:
 
 def _unknown_key_problem(where: str, key: str) -> str:
     close = difflib.get_close_matches(key, setting_names(), n=1, cutoff=0.6)
-    hint = f" (did you mean `{close[0]}`?)" if close else f" (known keys: {', '.join(setting_names())})"
+    hint = (f" (did you mean `{close[0]}`?)" if close
+            else f" (known keys: {', '.join(setting_names())})")
     return f"{where}: unknown key `{key}`{hint}"
 
 
@@ -285,7 +288,7 @@ def merge(config: Config, flags: Mapping[str, Any]) -> tuple[Config, dict[str, s
         if isinstance(value, Path):
             value = str(value)
         checked, problem = _check_value(key, value)
-        flag = "--" + key.replace("_", "-")
+        flag = ("--no-" if value is False else "--") + key.replace("_", "-")
         if problem:
             problems.append(f"option {flag}: {problem}")
             continue

@@ -29,6 +29,7 @@ touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -38,7 +39,7 @@ import time
 import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -99,13 +100,18 @@ def _warn_stderr(message: str) -> None:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class _RoutineLike(Protocol):
-    name: str
-    source: Path | None
-    sha256: str
+    """What a session needs to know of its routine (a `Routine` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> Path | None: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 # --- what readers get -----------------------------------------------------------
@@ -199,7 +205,7 @@ class SessionRecorder:
         return self.session_id is not None and self._log.writable
 
     def record(self, record: Mapping[str, Any]) -> None:
-        """Store one record: `kind` (required), `t` (seconds; default: since start), the rest as JSON.
+        """Store one record: `kind` (required), `t` (seconds; default: since start), rest as JSON.
 
         These are the coach's `Log` records (as simulate prints them) and the shell's own
         (`heard` with engine, confidence and outcome; `warning`; `device`...).
@@ -332,9 +338,8 @@ class SessionLog:
 
     def start_session(self, routine: _RoutineLike, engine: str) -> SessionRecorder:
         """A recorder for a new session (a disabled one when the log is not writable)."""
-        source = getattr(routine, "source", None)
-        row = (_utc_now(), routine.name, str(source) if source else None,
-               getattr(routine, "sha256", "") or None, engine)
+        row = (_utc_now(), routine.name, str(routine.source) if routine.source else None,
+               routine.sha256 or None, engine)
         session_id: int | None = None
         with self._lock:
             if self._conn is not None:
@@ -372,10 +377,8 @@ class SessionLog:
         """Called with the lock held: stop logging, keep the file, say so once."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 conn.close()
-            except sqlite3.Error:
-                pass
         self._warning(f"session log {self.path}: {exc}; the rest of this session is not logged")
 
     # -- reading --
@@ -432,10 +435,9 @@ class SessionLog:
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            # A reader may hold the WAL; then the next open checkpoints instead.
+            with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass  # a reader holds it; the next open checkpoints instead
             conn.close()
 
     def __enter__(self) -> SessionLog:
@@ -467,14 +469,23 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise _Unwritable(str(exc)) from None
+    # A -wal file left at open means the last writer did not close (a crash, a power
+    # cut) or is still running: the one time a full page check is worth its cost
+    # (~30 ms for a year of sessions here), so damage is found now, not mid-workout.
+    unclean = path.with_name(path.name + "-wal").exists()
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+        if unclean:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"damaged: {verdict}")
+    except sqlite3.OperationalError as exc:  # locked, no permission: the file may be fine
         conn.close()
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise _Unwritable(str(exc)) from None
+        raise _Unwritable(str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+        conn.close()
         raise _Unreadable(str(exc)) from None
     try:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -519,7 +530,7 @@ def _statements(script: str) -> list[str]:
 
 def _move_aside(path: Path) -> Path | None:
     """Rename an unreadable log (and its -wal/-shm) out of the way; never delete it."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.unreadable-{stamp}")
     try:
         path.rename(aside)
@@ -528,10 +539,8 @@ def _move_aside(path: Path) -> Path | None:
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists():
-            try:
+            with contextlib.suppress(OSError):
                 side.rename(aside.with_name(aside.name + suffix))
-            except OSError:
-                pass
     return aside
 
 
@@ -558,7 +567,7 @@ def save_rejected_audio(pcm: bytes, rate: int, meta: Mapping[str, Any], *,
     None when it could not be written (never raises: it is a tuning aid).
     """
     folder = directory if directory is not None else locations.kept_audio_dir()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     words = re.sub(r"[^a-z0-9]+", "-", str(meta.get("text", "")).lower()).strip("-")[:40]
     stem = f"{stamp}-{words}" if words else stamp
     wav_path = folder / f"{stem}.wav"
@@ -580,17 +589,16 @@ def save_rejected_audio(pcm: bytes, rate: int, meta: Mapping[str, Any], *,
 def cap_kept_audio(folder: Path, cap_bytes: int) -> list[Path]:
     """Delete the oldest WAV/JSON pairs until the folder's total is <= cap; returns what went."""
     try:
-        wavs = sorted(folder.glob("*.wav"))  # names start with a UTC timestamp: sorted = oldest first
+        # Names start with a UTC timestamp, so sorted means oldest first.
+        wavs = sorted(folder.glob("*.wav"))
     except OSError:
         return []
     sizes: dict[Path, int] = {}
     for wav in wavs:
         total = 0
         for part in (wav, wav.with_suffix(".json")):
-            try:
+            with contextlib.suppress(OSError):
                 total += part.stat().st_size
-            except OSError:
-                pass
         sizes[wav] = total
     total_bytes = sum(sizes.values())
     removed: list[Path] = []

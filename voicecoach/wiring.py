@@ -9,6 +9,7 @@ the command does. Every fallback here prints one notice and carries on.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,12 @@ def build_session(routine: Routine, opts: RunOptions, parts: Parts, **kwargs: An
     )
     if parts.session_log is not None:
         session.on_close(parts.session_log.close)
+    health = os.environ.get("VOICECOACH_HEALTH_SECONDS", "").strip()
+    if health:
+        try:
+            session.health_seconds = max(1.0, float(health))
+        except ValueError:
+            log.warning("VOICECOACH_HEALTH_SECONDS=%r is not a number; ignored", health)
     return session
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,14 @@ from dataclasses import dataclass
 import pytest
 
 from voicecoach.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_voicecoach_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's VOICECOACH_* variables would change defaults and move the data dir."""
+    for name in list(os.environ):
+        if name.startswith("VOICECOACH_"):
+            monkeypatch.delenv(name)
 
 
 @dataclass(frozen=True)

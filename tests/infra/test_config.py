@@ -39,7 +39,8 @@ def test_no_file_means_defaults() -> None:
 def test_file_values_and_their_source() -> None:
     path = write_config('engine = "pocketsphinx"\nmic = "USB"\nrate = 170\nbeeps = true\n')
     config = load_config()
-    assert (config.engine, config.mic, config.rate, config.beeps) == ("pocketsphinx", "USB", 170, True)
+    assert (config.engine, config.mic, config.rate, config.beeps) == (
+        "pocketsphinx", "USB", 170, True)
     assert config.source("engine") == str(path)
     assert config.source("routine") == "default"
 
@@ -81,10 +82,12 @@ def test_model_path_expands_home() -> None:
 BAD_FILES = {
     "unknown key": ('engin = "vosk"\n', r"unknown key `engin` \(did you mean `engine`\?\)"),
     "unknown key far": ('zzz = 1\n', r"unknown key `zzz` \(known keys: routine, engine"),
-    "wrong type": ('rate = "fast"\n', r"`rate` must be a whole number of words per minute, not a string"),
+    "wrong type": ('rate = "fast"\n',
+                   r"`rate` must be a whole number of words per minute, not a string"),
     "bool not int": ("rate = true\n", r"`rate` must be a whole number"),
     "out of range": ("rate = 20\n", r"`rate` must be between 80 and 450 words per minute, not 20"),
-    "bad engine": ('engine = "whisper"\n', r"`engine` must be one of auto, vosk, pocketsphinx, text"),
+    "bad engine": ('engine = "whisper"\n',
+                   r"`engine` must be one of auto, vosk, pocketsphinx, text"),
     "bad theme": ('theme = "pink"\n', r"`theme` must be one of contrast, light"),
     "bool": ('beeps = "yes"\n', r"`beeps` must be true or false, not a string"),
     "table": ("[audio]\nmic = 1\n", r"unknown key `audio`"),
@@ -116,7 +119,8 @@ def test_every_problem_reported_at_once() -> None:
     assert len(caught.value.problems) == 3
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe\x00bad", b"x" * 2_000_000], ids=["not utf-8", "huge"])
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00bad", b"x" * 2_000_000],
+                         ids=["not utf-8", "huge"])
 def test_unreadable_files(content: bytes, run_cli) -> None:  # type: ignore[no-untyped-def]
     path = locations.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +161,15 @@ def test_config_command_shows_values_and_sources(monkeypatch: pytest.MonkeyPatch
     assert re.search(r"rate\s+180\s+env VOICECOACH_RATE", result.output)
     assert re.search(r"routine\s+squat\s+default", result.output)
     assert "session log" in result.output
+
+
+def test_config_command_previews_run_flags() -> None:
+    write_config("beeps = true\n")
+    result = CliRunner().invoke(cli, ["config", "--engine", "vosk", "--no-beeps", "--keep-audio"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"engine\s+vosk\s+flag --engine", result.output)
+    assert re.search(r"beeps\s+false\s+flag --no-beeps", result.output)
+    assert re.search(r"keep_audio\s+true\s+flag --keep-audio", result.output)
 
 
 def test_config_json_and_path() -> None:

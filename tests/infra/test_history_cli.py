@@ -19,8 +19,8 @@ def fill() -> None:
     with SessionLog.open() as log:
         for reason in ("done", "stop"):
             rec = log.start_session(ROUTINE, "pocketsphinx")
-            rec.record({"t": 1.0, "kind": "heard", "text": "my heels lift", "engine": "pocketsphinx",
-                        "confidence": 0.9, "outcome": "accepted"})
+            rec.record({"t": 1.0, "kind": "heard", "text": "my heels lift",
+                        "engine": "pocketsphinx", "confidence": 0.9, "outcome": "accepted"})
             rec.record({"t": 1.5, "kind": "heard", "text": "banana", "engine": "pocketsphinx",
                         "confidence": 0.2, "outcome": "rejected"})
             rec.record({"t": 2.0, "kind": "correction", "path": "steps[2].corrections[1]",
@@ -63,7 +63,8 @@ def test_json_and_limit() -> None:
     assert data["sessions"][0]["ended_at"] is None and data["sessions"][0]["seconds"] is None
     assert data["top_corrections"][0] == {
         "correction": "steps[2].corrections[1]", "answer": "Sit back onto your heels.",
-        "phrase": "my heels lift", "times": 2, "sessions": 2, "last_at": data["sessions"][1]["started_at"]}
+        "phrase": "my heels lift", "times": 2, "sessions": 2,
+        "last_at": data["sessions"][1]["started_at"]}
     assert data["db"] == str(locations.session_db())
 
 

@@ -226,6 +226,26 @@ def test_unreadable_file_is_moved_aside_not_deleted(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "\n" not in warnings[0] and aside.name in warnings[0]
 
 
+def test_damage_found_after_a_crash_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.db"
+    with SessionLog.open(path) as log:
+        rec = log.start_session(ROUTINE, "text")
+        for i in range(300):
+            rec.record(heard(f"utterance number {i} " + "x" * 100))
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 6 * page
+    data[3 * page + 100: 3 * page + 1500] = b"\xde\xad" * 700  # inside a table page
+    path.write_bytes(bytes(data))
+    Path(str(path) + "-wal").write_bytes(b"")  # as a crashed writer leaves it
+    warnings: list[str] = []
+    with SessionLog.open(path, on_warning=warnings.append) as log:
+        assert log.writable and log.sessions() == []
+    assert len(warnings) == 1 and "unreadable" in warnings[0]
+    [aside] = tmp_path.glob("sessions.db.unreadable-*")
+    assert aside.read_bytes() == bytes(data)
+
+
 def test_unwritable_place_means_an_unlogged_session(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

@@ -168,7 +168,8 @@ class Recorder:
     def samples(self) -> np.ndarray:
         return self.snapshot()[0]
 
-    def sound_spans(self, threshold: float = 0.01, min_gap: float = 0.25) -> list[tuple[float, float]]:
+    def sound_spans(self, threshold: float = 0.01,
+                    min_gap: float = 0.25) -> list[tuple[float, float]]:
         """Monotonic (start, end) of each stretch louder than `threshold` (peak, 0..1).
 
         Gaps shorter than `min_gap` seconds (pauses between words) are joined.
@@ -236,7 +237,7 @@ class Recorder:
         while time.monotonic() < deadline:
             now = self.recorded_until()
             if now > -1 and self.peak_between(now - seconds, now + 1) <= threshold:
-                data, times = self.snapshot()
+                times = self.snapshot()[1]
                 if times.size and times[0] <= now - seconds:
                     return True
             time.sleep(0.02)
@@ -287,7 +288,8 @@ class PulseLoop:
         cmd = [
             "pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
             "--system=no", "--realtime=no", "--high-priority=no", "--disable-shm=yes",
-            "--use-pid-file=no", "--log-target=stderr", "--log-level=" + os.environ.get("VC_PULSE_LOG_LEVEL", "warning"),
+            "--use-pid-file=no", "--log-target=stderr",
+            "--log-level=" + os.environ.get("VC_PULSE_LOG_LEVEL", "warning"),
             "-L", "module-native-protocol-unix auth-anonymous=1",
             "-L", f"module-null-sink sink_name={self.sink} rate={self.rate} "
                   f"channels={LOOP_CHANNELS} format=s16le",

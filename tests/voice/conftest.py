@@ -71,7 +71,8 @@ def make_speaker(cache_dir: Path) -> Iterator[SpeakerFactory]:
 
     def make(**overrides: object) -> tuple[Speaker, Events]:
         events = Events()
-        kwargs = {k: overrides.pop(k) for k in ("engine", "cache", "port_factory") if k in overrides}
+        kwargs = {k: overrides.pop(k) for k in ("engine", "cache", "port_factory")
+                  if k in overrides}
         settings = VoiceSettings(**{"device": "pulse", "cache_dir": cache_dir, **overrides})
         speaker = Speaker(
             settings,

@@ -35,7 +35,8 @@ def test_start_and_end_match_the_sound(audio_loop: PulseLoop, make_speaker: Spea
     spans = rec.sound_spans(min_gap=0.4)
     assert len(spans) == 1, spans
     heard_start, heard_end = spans[0]
-    print(f"\non_start error {heard_start - t_start:+.3f} s, on_end error {heard_end - t_end:+.3f} s")
+    print(f"\non_start error {heard_start - t_start:+.3f} s, "
+          f"on_end error {heard_end - t_end:+.3f} s")
     assert abs(heard_start - t_start) < GATE_TOLERANCE
     assert abs(heard_end - t_end) < GATE_TOLERANCE
 
@@ -54,7 +55,8 @@ def test_hush_cuts_within_100ms(audio_loop: PulseLoop, make_speaker: SpeakerFact
     assert not completed
     last = rec.last_sound_after(t_hush - 0.2)
     assert last is not None  # it was speaking when hushed
-    print(f"\nhush -> silence in the loop: {last - t_hush:.3f} s (on_end said {t_end - t_hush:.3f} s)")
+    print(f"\nhush -> silence in the loop: {last - t_hush:.3f} s "
+          f"(on_end said {t_end - t_hush:.3f} s)")
     assert last - t_hush < CUT + 0.05  # + the recorder's own input latency
     assert rec.peak_between(t_hush + CUT + 0.05, t_hush + 1.0) < 0.01
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from voicecoach import locations
-from voicecoach.config import DEFAULT, Config, load_config, setting_names, template
+from voicecoach.config import DEFAULT, Config, load_config, merge, setting_names, template
 
 _UNSET_MEANS = {
     "model": "(first installed model)",
@@ -28,7 +29,9 @@ def _shown(key: str, value: object) -> str:
     return str(value)
 
 
-def main(as_json: bool = False, show_path: bool = False, init: bool = False) -> int:
+def main(as_json: bool = False, show_path: bool = False, init: bool = False,
+         flags: Mapping[str, object] | None = None) -> int:
+    """Print the merged config; `flags` are `run`'s flags, to preview their effect."""
     path = locations.config_file()
     if show_path:
         click.echo(str(path))
@@ -36,7 +39,8 @@ def main(as_json: bool = False, show_path: bool = False, init: bool = False) -> 
     if init:
         return _init(path)
 
-    config = load_config()  # a ConfigError propagates: the CLI prints it and exits 2
+    # A ConfigError propagates: the CLI prints it and exits 2.
+    config, _sources = merge(load_config(), flags or {})
     if as_json:
         click.echo(json.dumps({
             "config_file": str(path),
@@ -47,12 +51,14 @@ def main(as_json: bool = False, show_path: bool = False, init: bool = False) -> 
         }, indent=2))
         return 0
 
-    state = "" if path.is_file() else "  (not found: defaults in use; `voicecoach config --init` writes one)"
+    state = ("" if path.is_file()
+             else "  (not found: defaults in use; `voicecoach config --init` writes one)")
     click.echo(f"config file: {path}{state}")
     click.echo("")
     _table(config)
     click.echo("")
-    click.echo("Flags given to `voicecoach run` override all of these.")
+    click.echo("Flags given to `voicecoach run` override these (`voicecoach config --engine vosk`"
+               " previews one).")
     click.echo("")
     click.echo("locations:")
     places = locations.all_locations()

@@ -50,6 +50,8 @@ class RunOptions:
     mute: bool
     event_log: Path | None
     theme: str = "contrast"
+    loop_input: bool = False
+    """Play `input_file` over and over (soak tests)."""
 
 
 def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
@@ -78,6 +80,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         mute=bool(options.get("mute")),
         event_log=Path(options["event_log"]) if options.get("event_log") else None,
         theme=config.theme,
+        loop_input=bool(options.get("loop_input")),
     )
 
 

@@ -46,13 +46,13 @@ def say(text: str, *, voice: str | None = None, rate: int | None = None,
 def _play(samples: np.ndarray, rate: int, device: str | None) -> None:
     from voicecoach.voice.output import OutputPort
 
-    port = OutputPort(device, (rate,), block_ms=20, latency="low")
+    port = OutputPort(device, (rate,))
     try:
         if port.rate != rate:
             from voicecoach.voice.audio import resample
 
             samples = resample(samples, rate, port.rate)
-        tail = np.zeros(int(port.latency * port.rate) + port.block, np.float32)
+        tail = np.zeros(port.buffer_frames + port.block, np.float32)  # let it drain
         data = np.concatenate([samples, tail])
         for i in range(0, len(data), port.block):
             port.write(data[i:i + port.block])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from voicecoach.errors import VoicecoachError
 from voicecoach.voice.audio import Clip, read_wav, wav_bytes
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,37 @@ class RenderCache:
         self.stats = CacheStats()
         self._memory: OrderedDict[str, Clip] = OrderedDict()
         self._lock = threading.Lock()
+        self._version: str | None = None
+
+    def engine_version(self) -> str:
+        """The engine's version, remembered in the cache dir: without the engine (uninstalled
+        since), the last version seen still names the files it rendered."""
+        if self._version is not None:
+            return self._version
+        marker = self.directory / f".{self.engine.name}.version"
+        try:
+            version = self.engine.version
+        except VoicecoachError as exc:
+            try:
+                version = marker.read_text(encoding="utf-8").strip()
+            except OSError:
+                raise exc from None
+            if not version:
+                raise
+            return version
+        try:
+            if not marker.exists() or marker.read_text(encoding="utf-8").strip() != version:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                tmp = marker.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(version, encoding="utf-8")
+                os.replace(tmp, marker)
+        except OSError as exc:
+            log.warning("cannot write %s: %s", marker, exc)
+        self._version = version
+        return version
 
     def key(self, text: str, voice: str, rate: int) -> str:
-        ident = json.dumps([self.engine.name, self.engine.version, voice, int(rate), text])
+        ident = json.dumps([self.engine.name, self.engine_version(), voice, int(rate), text])
         return hashlib.sha256(ident.encode()).hexdigest()[:40]
 
     def path(self, text: str, voice: str, rate: int) -> Path:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 RENDER_TIMEOUT = 20.0
 """Seconds: a render that takes longer is treated as failed (never hang the speaker)."""
 AMPLITUDE = 100
-"""espeak-ng `-a` (0..200): 100 peaks near 0.85 on our cues, no clipping; volume is applied at playback."""
+"""espeak-ng `-a` (0..200): 100 peaks near 0.85 on our cues, no clipping.
+Volume is applied at playback, so the cache does not depend on it."""
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,9 @@ class EspeakEngine:
 
     def available(self) -> bool:
         try:
-            self.exe
+            return bool(self.exe)
         except EngineUnavailableError:
             return False
-        return True
 
     def render(self, text: str, voice: str, rate: int) -> Clip:
         """Speech for `text` as a trimmed mono clip at espeak-ng's own rate (22050 Hz)."""
@@ -84,7 +84,8 @@ class EspeakEngine:
         try:
             clip = parse_wav(data)
         except ValueError as exc:
-            raise EngineUnavailableError(f"espeak-ng gave no audio for {text[:40]!r}: {exc}") from exc
+            raise EngineUnavailableError(
+                f"espeak-ng gave no audio for {text[:40]!r}: {exc}") from exc
         return trim_silence(clip)
 
     def voices(self) -> list[VoiceInfo]:

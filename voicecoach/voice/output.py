@@ -1,10 +1,15 @@
-"""The output stream: pick a device and a rate it takes, write blocks, know the latency.
+"""The output stream: pick a device and a rate it takes, write blocks, know when they sound.
 
 Blocking writes of small blocks (not a callback) because the speaker's worker
 thread wants to *own* time: it knows which samples it wrote when, so it knows
-when its own voice starts and ends, and a hush takes effect at the next block.
-The stream is kept running (silence when idle) so the delay from write to
-sound stays constant (`latency`) instead of paying a stream start per utterance.
+when its own voice starts and ends. The buffer is generous (`latency`, 0.1 s)
+so a busy CPU or a GIL-hungry thread does not make the voice stutter (measured:
+with a 20 ms buffer and two busy Python threads, hundreds of underruns per
+utterance; with 0.1 s, a handful). A big buffer would also mean a late start
+and a late cut, so the speaker `flush()`es it (PortAudio abort + start, ~1 ms)
+when an utterance starts from silence and when it cuts one: the new sound goes
+into an empty buffer and plays at once. `write()` returns when the block will
+sound, computed from how much is still queued ahead of it.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ class OutputPort:
     """An open, running mono output stream (duplicated to stereo if the device needs it)."""
 
     def __init__(self, device: str | int | None, preferred_rates: tuple[int, ...],
-                 block_ms: int = 20, latency: float | str = "low") -> None:
+                 block_ms: int = 10, latency: float | str = 0.1) -> None:
         sd = _sd()
         self.device = resolve_device(device)
         self.device_name = str(sd.query_devices(self.device)["name"])
@@ -88,8 +93,13 @@ class OutputPort:
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioDeviceError(f"cannot open {self.device_name!r}: {exc}") from exc
+        self.underruns = 0
+        """Writes that came too late (an audible gap); a sign the buffer is too small."""
+        self.flushes = 0
         self.latency = float(self._stream.latency)
-        """Seconds from a write to the sound: the stream's buffer."""
+        """Seconds of audio the stream buffers (PortAudio's figure)."""
+        self.buffer_frames = int(self._stream.write_available)
+        """Frames the buffer holds: what is writable when it is empty (just started)."""
 
     def _pick_format(self, sd: Any, rates: tuple[int, ...]) -> tuple[int, int]:
         for channels in (1, 2):
@@ -106,9 +116,19 @@ class OutputPort:
     def active(self) -> bool:
         return bool(self._stream.active)
 
+    def queued_frames(self) -> int:
+        """Frames written but not yet played."""
+        sd = _sd()
+        try:
+            avail = int(self._stream.write_available)
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
+        self.buffer_frames = max(self.buffer_frames, avail)
+        return max(0, self.buffer_frames - avail)
+
     def write(self, block: np.ndarray) -> float:
-        """Write mono samples (blocks until there is room); returns the monotonic time
-        at which they will start sounding. Raises AudioDeviceError if the device failed."""
+        """Write mono samples (blocks while the buffer is full); returns the monotonic time
+        at which the first of them will sound. Raises AudioDeviceError if the device failed."""
         sd = _sd()
         data = block.reshape(-1, 1)
         if self.channels == 2:
@@ -116,10 +136,24 @@ class OutputPort:
         try:
             if not self._stream.active:
                 raise AudioDeviceError(f"output {self.device_name!r} stopped")
-            self._stream.write(np.ascontiguousarray(data, dtype=np.float32))
+            if self._stream.write(np.ascontiguousarray(data, dtype=np.float32)):
+                self.underruns += 1  # we were late: the device played a gap
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
-        return time.monotonic() + self.latency - len(block) / self.rate
+        now = time.monotonic()
+        ahead = self.queued_frames() - len(block)
+        return now + max(0, ahead) / self.rate
+
+    def flush(self) -> None:
+        """Drop everything queued (abort + start): what is written next sounds at once."""
+        sd = _sd()
+        try:
+            self._stream.abort()
+            self._stream.start()
+            self.buffer_frames = max(self.buffer_frames, int(self._stream.write_available))
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
+        self.flushes += 1
 
     def close(self) -> None:
         sd = _sd()

@@ -19,12 +19,13 @@ class VoiceSettings:
     device: str | int | None = None
     """Output device: index, name substring, or None for the system default."""
     sample_rate: int | None = None
-    """Hertz for the output stream; None: the engine's rate if the device takes it, else the device's."""
+    """Hertz for the output stream; None: the engine's rate if the device takes it, else the
+    device's own (speech is resampled to it)."""
     block_ms: int = 10
-    """Milliseconds per write: the granularity of start/end times and of interruption (the
-    stream buffers about two blocks, so a cut is heard within ~3 blocks)."""
-    latency: float | str = "low"
-    """PortAudio output latency (seconds or `low`/`high`): sound lags the write by this."""
+    """Milliseconds per write: the granularity of start/end times and of interruption."""
+    latency: float | str = 0.1
+    """Seconds of audio the output stream buffers. Larger survives a busy CPU without
+    stutter; it costs no delay, since starts and cuts flush the buffer."""
     retry_seconds: float = 3.0
     """Seconds between attempts to reopen a missing or failed output device."""
     cache_dir: Path | None = None

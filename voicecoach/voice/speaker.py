@@ -4,14 +4,15 @@ Theory of operation
 -------------------
 `say(Say)` renders the text to samples (disk/memory cache first, espeak-ng on a
 miss, in a small render pool) and queues it. The worker thread loops forever,
-one block (`block_ms`, 20 ms) per turn: it takes the commands that arrived,
+one block (`block_ms`, 10 ms) per turn: it takes the commands that arrived,
 assembles the next block (the current utterance plus any beeps, or silence)
-and writes it to the stream. Because it wrote every sample itself, it knows
-when its voice starts and stops (write time + the stream's latency), and a
-hush or a more urgent utterance takes effect at the next block: the cut costs
-at most one block plus the stream latency (~40-60 ms), with a 5 ms fade so it
-does not click. The stream keeps running on silence while idle, so the delay
-from write to sound stays constant.
+and writes it to the stream. Because it wrote every sample itself, and the
+port says how much is queued ahead of each block, it knows when its voice
+starts and stops. The stream buffers 0.1 s (so a busy CPU does not make the
+voice stutter) but that costs no delay: an utterance that starts from silence,
+and every cut, first flushes the buffer, so the new sound plays at once and a
+cut fades out (5 ms, no click) from the sample being heard right now. The
+stream keeps running on silence while idle.
 
 Callbacks run on the worker thread (marshal them into your event loop):
 
@@ -99,6 +100,10 @@ class _Item:
     started: bool = False
     start_t: float = 0.0
     cut: bool = False
+    end_t: float | None = None
+    """When the last written sample sounds (set once all are written)."""
+    silence_after: int = 0
+    """Frames written after the last sample (while it drains): to locate the playhead."""
 
 
 @dataclass
@@ -171,6 +176,8 @@ class Speaker:
         self._current: _Item | None = None
         self._queue: deque[_Item] = deque()
         self._overlays: list[_Overlay] = []
+        self._audible_until = 0.0
+        """When the last non-silent sample written so far will have sounded."""
         self._pending_ends: list[tuple[float, int, bool]] = []
         self._faults: dict[str, str] = {}
         self._closing = False
@@ -296,18 +303,23 @@ class Speaker:
             self._fire_due_ends(flush=True)
             self._update_idle()
             return
-        if self._current is None:
-            self._current = self._next_ready(port.rate)
-        block = np.zeros(port.block, np.float32)
         item = self._current
-        started = ended = False
+        if item is None:
+            item = self._current = self._next_ready(port.rate)
+            if item is not None and self._clock() >= self._audible_until:
+                port.flush()  # only silence queued: drop it so the voice starts now
+        block = np.zeros(port.block, np.float32)
+        n = 0
+        started = False
         if item is not None and item.samples is not None:
-            n = min(port.block, item.stop - item.pos)
-            block[:n] = item.samples[item.pos:item.pos + n]
-            started = not item.started
-            item.pos += n
-            item.started = True
-            ended = item.pos >= item.stop
+            if item.pos < item.stop:
+                n = min(port.block, item.stop - item.pos)
+                block[:n] = item.samples[item.pos:item.pos + n]
+                started = not item.started
+                item.pos += n
+                item.started = True
+            else:
+                item.silence_after += port.block
         if self._overlays:
             self._mix_overlays(block)
         try:
@@ -315,16 +327,19 @@ class Speaker:
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
+        if n or self._overlays:
+            self._audible_until = max(self._audible_until, t + port.block / port.rate)
         if item is not None and item.samples is not None:
             if started:
                 self._fire_due_ends(flush=True)
                 item.start_t = t
                 self.stats.started += 1
                 self._call(self.on_start, item.say.id, t)
-            if ended:
+            if n and item.pos >= item.stop:
+                item.end_t = t + n / port.rate
+            if item.end_t is not None and self._clock() >= item.end_t:
                 self._current = None
-                end_t = t + n / port.rate
-                self._end(item, end_t, completed=item.stop >= len(item.samples))
+                self._end(item, item.end_t, completed=not item.cut)
         self._fire_due_ends()
         self._update_idle()
 
@@ -405,7 +420,8 @@ class Speaker:
         return None
 
     def _cut_current(self) -> None:
-        """Fade out over FADE_SECONDS from the next sample, then end (completed=False)."""
+        """Silence the current utterance now: flush the buffer and fade out over FADE_SECONDS
+        from the sample being heard; it then ends with completed=False."""
         item = self._current
         if item is None:
             return
@@ -413,25 +429,42 @@ class Speaker:
             self._current = None
             self._drop(item)
             return
-        port = self._port
-        rate = port.rate if port else ENGINE_RATE
-        fade = min(int(FADE_SECONDS * rate), len(item.samples) - item.pos)
-        if fade > 0:
-            seg = item.samples[item.pos:item.pos + fade].copy()
-            seg *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-            item.samples = item.samples.copy()
-            item.samples[item.pos:item.pos + fade] = seg
-        item.stop = item.pos + max(fade, 0)
         item.cut = True
         self.stats.cut += 1
-        if item.stop <= item.pos:
-            self._current = None
-            self._end(item, self._clock(), completed=False)
+        port = self._port
+        if port is None:
+            return
+        try:
+            queued = port.queued_frames()
+            port.flush()
+        except VoicecoachError as exc:
+            self._device_failed(exc.message)
+            return
+        self._audible_until = 0.0
+        playhead = max(0, min(item.pos + item.silence_after - queued, len(item.samples)))
+        fade = min(int(FADE_SECONDS * port.rate), len(item.samples) - playhead)
+        samples = item.samples.copy()
+        if fade > 0:
+            samples[playhead:playhead + fade] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+        item.samples = samples
+        item.pos = playhead
+        item.stop = playhead + max(fade, 0)
+        item.silence_after = 0
+        item.end_t = None
+        if item.stop <= item.pos:  # it had already finished sounding
+            item.end_t = self._clock()
 
     def _cut_all(self) -> None:
-        self._cut_current()
         self._drop_queue()
         self._overlays.clear()
+        if self._current is not None:
+            self._cut_current()
+        elif self._port is not None and self._clock() < self._audible_until:
+            try:
+                self._port.flush()  # a beep still sounding
+            except VoicecoachError as exc:
+                self._device_failed(exc.message)
+            self._audible_until = 0.0
 
     def _drop_queue(self) -> None:
         while self._queue:
@@ -482,6 +515,12 @@ class Speaker:
         except KeyError:
             log.warning("unknown beep kind %r", kind)
             return
+        if self._current is None and self._clock() >= self._audible_until:
+            try:
+                port.flush()  # from silence: sound at once, not after the buffer
+            except VoicecoachError as exc:
+                self._device_failed(exc.message)
+                return
         self._overlays.append(_Overlay(samples))
 
     def _mix_overlays(self, block: np.ndarray) -> None:

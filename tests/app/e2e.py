@@ -1,0 +1,175 @@
+"""Driving a real `voicecoach run` through the PulseAudio loop: shared by tests and the benchmark.
+
+The run is the real command in a subprocess (`--no-tui --engine pocketsphinx
+--event-log F`), pointed at the private PulseAudio daemon: the coach speaks
+into the null sink, its mic records the sink's monitor, and so do we. A
+"person" plays espeak-ng clips into the same sink, after the coach has
+finished talking, as a person would. Everything is read back from the event
+log (JSON lines, flushed per line), so no assertion depends on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tests.support import clips
+
+REPO = Path(__file__).resolve().parents[2]
+PLAY_RATE = 16_000
+"""Hertz of the clips we play; the sound server resamples to the sink's rate."""
+
+
+@dataclass
+class Played:
+    """One clip the person said: what, and when it was in the loop (monotonic)."""
+
+    text: str
+    start: float
+    end: float
+    """When its last sample was written (the sink may lag a few ms)."""
+
+
+@dataclass
+class CoachRun:
+    """A `voicecoach run` subprocess and its event log."""
+
+    proc: subprocess.Popen[str]
+    log_path: Path
+    played: list[Played] = field(default_factory=list)
+    _offset: int = 0
+    _records: list[dict[str, Any]] = field(default_factory=list)
+
+    # --- the event log -----------------------------------------------------------
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record so far (reads only what was appended since the last call)."""
+        try:
+            with self.log_path.open("rb") as f:
+                f.seek(self._offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return list(self._records)
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.decode("utf-8").splitlines():
+            if line.strip():
+                self._records.append(json.loads(line))
+        return list(self._records)
+
+    def wait_record(self, pred: Any, timeout: float, after: int = 0) -> dict[str, Any]:
+        """The first record (from index `after`) for which pred(record) is true."""
+        deadline = time.monotonic() + timeout
+        while True:
+            recs = self.records()
+            for r in recs[after:]:
+                if pred(r):
+                    return r
+            if self.proc.poll() is not None:
+                recs = self.records()
+                for r in recs[after:]:
+                    if pred(r):
+                        return r
+                raise AssertionError(f"voicecoach exited ({self.proc.returncode}) first; "
+                                     f"last records: {recs[-8:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no such record within {timeout} s; last: {recs[-8:]}")
+            time.sleep(0.05)
+
+    def wait_quiet(self, quiet_for: float = 0.6, timeout: float = 30.0) -> None:
+        """Wait until the coach has said everything and been silent for `quiet_for` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            recs = self.records()
+            said = {r["id"] for r in recs if r["kind"] == "say"}
+            ended = {r["say_id"] for r in recs if r["kind"] == "speech_end"}
+            if said <= ended:
+                last_end = max((r["at"] for r in recs if r["kind"] == "speech_end"),
+                               default=0.0)
+                if time.monotonic() - last_end >= quiet_for:
+                    return
+            if self.proc.poll() is not None:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the coach never went quiet")
+
+    # --- the person --------------------------------------------------------------
+
+    def say(self, text: str, device: str = "pulse", voice: str = "en-us", rate: int = 150) -> Played:
+        """Play `text` into the loop (blocking) like a person saying it."""
+        import sounddevice as sd
+
+        samples = clips.speak(text, voice=voice, rate=rate, sample_rate=PLAY_RATE)
+        audio = clips.pad(samples, 0.05, 0.05).astype(np.float32) / 32768.0
+        start = time.monotonic()
+        sd.play(audio, samplerate=PLAY_RATE, device=device, blocking=True)
+        played = Played(text, start, time.monotonic())
+        self.played.append(played)
+        return played
+
+    def heard_after(self, index: int) -> list[dict[str, Any]]:
+        return [r for r in self.records()[index:] if r["kind"] == "heard"]
+
+    # --- the end -----------------------------------------------------------------
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(timeout=5)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        for stream in (self.proc.stdout, self.proc.stderr, self.proc.stdin):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass  # the process is gone; nothing to flush
+
+
+def start_run(routine: str, log_path: Path, env: dict[str, str], *extra: str) -> CoachRun:
+    """`voicecoach run ROUTINE --no-tui --engine pocketsphinx --event-log LOG` in the loop."""
+    out = log_path.with_suffix(".out")
+    err = log_path.with_suffix(".err")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "run", routine, "--no-tui",
+         "--engine", "pocketsphinx", "--event-log", str(log_path), *extra],
+        cwd=REPO, env={**os.environ, **env}, text=True,
+        stdin=subprocess.DEVNULL, stdout=out.open("w"), stderr=err.open("w"),
+    )
+    return CoachRun(proc, log_path)
+
+
+def accepted_without_a_person(run: CoachRun, slack: float = 2.5) -> list[dict[str, Any]]:
+    """Accepted voice commands that no played clip can explain: self-triggers.
+
+    Each heard record's time (`t`, seconds since the session started) is put on
+    time.monotonic() with the `session_start` record's `clock` (the monotonic
+    clock is one clock for every process on the machine), then matched against
+    the windows in which a clip was playing.
+    """
+    recs = run.records()
+    t0 = next(r["clock"] for r in recs if r["kind"] == "session_start")
+    bad = []
+    for r in recs:
+        if r["kind"] != "heard" or r.get("source") != "voice" or r.get("outcome") != "accepted":
+            continue
+        when = r["t"] + t0
+        if not any(p.start - 0.2 <= when <= p.end + slack for p in run.played):
+            bad.append(r)
+    return bad

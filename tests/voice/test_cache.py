@@ -1,0 +1,100 @@
+"""The render cache: fixed texts rendered once, on disk, atomically; hits never call the engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.pulse import PulseLoop
+from tests.voice.conftest import SpeakerFactory
+from voicecoach.coach.effects import Priority, Say
+from voicecoach.voice.audio import read_wav
+from voicecoach.voice.cache import RenderCache, default_cache_dir
+from voicecoach.voice.engine import EspeakEngine
+
+TEXTS = ("Feet shoulder width apart.", "Sit back and down.", "one", "two")
+
+
+def test_second_render_is_a_disk_hit(cache_dir: Path) -> None:
+    first = RenderCache(EspeakEngine(), cache_dir)
+    clip = first.get(TEXTS[0], "en-us", 165)
+    assert first.stats.renders == 1
+    files = list(cache_dir.glob("*.wav"))
+    assert [f.name for f in files] == [first.path(TEXTS[0], "en-us", 165).name]
+    assert read_wav(files[0]).seconds == pytest.approx(clip.seconds, abs=0.001)
+
+    second = RenderCache(EspeakEngine(), cache_dir)  # a new process: empty memory
+    again = second.get(TEXTS[0], "en-us", 165)
+    assert (second.stats.renders, second.stats.disk_hits) == (0, 1)
+    assert abs(again.samples - clip.samples).max() < 1 / 16000  # 16-bit round trip
+    second.get(TEXTS[0], "en-us", 165)
+    assert second.stats.memory_hits == 1
+
+
+def test_key_includes_voice_rate_and_engine_version(cache_dir: Path) -> None:
+    cache = RenderCache(EspeakEngine(), cache_dir)
+    paths = {cache.path("one", "en-us", 165), cache.path("one", "en-us", 200),
+             cache.path("one", "en-gb", 165), cache.path("One", "en-us", 165)}
+    assert len(paths) == 4
+    engine = EspeakEngine()
+    engine.__dict__["version"] = "eSpeak NG 9.99"  # what a new espeak-ng would report
+    newer = RenderCache(engine, cache_dir)
+    assert newer.path("one", "en-us", 165) != cache.path("one", "en-us", 165)
+
+
+def test_writes_leave_no_temp_files(cache_dir: Path) -> None:
+    cache = RenderCache(EspeakEngine(), cache_dir)
+    for text in TEXTS:
+        cache.get(text, "en-us", 165)
+    assert len(list(cache_dir.glob("*.wav"))) == len(TEXTS)
+    assert sorted(p.name for p in cache_dir.glob(".*")) == [".espeak-ng.version"]
+
+
+def test_default_dir_is_the_user_cache() -> None:
+    assert default_cache_dir().parts[-2:] == ("voicecoach", "tts")
+    assert str(default_cache_dir()).startswith(os.environ["XDG_CACHE_HOME"])
+
+
+def test_unreadable_file_is_rendered_again(cache_dir: Path) -> None:
+    cache = RenderCache(EspeakEngine(), cache_dir)
+    path = cache.path("two", "en-us", 165)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF garbage")
+    assert cache.get("two", "en-us", 165).seconds > 0.1
+    assert cache.stats.renders == 1
+    assert read_wav(path).seconds > 0.1
+
+
+@pytest.mark.audio
+def test_prerendered_cues_play_without_espeak(audio_loop: PulseLoop, make_speaker: SpeakerFactory,
+                                             cache_dir: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prerender at load; later the engine is gone, yet cached cues still speak (disk hits)."""
+    speaker, _ = make_speaker()
+    assert speaker.prerender(TEXTS, 165).result(timeout=20) == len(TEXTS)
+    assert speaker.cache.stats.renders == len(TEXTS)
+    speaker.close()
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("espeak-ng") is None
+    speaker, events = make_speaker()
+    speaker.say(Say(1, TEXTS[1], Priority.CUE, rate=165, awaited=True))
+    assert events.wait_end(1)[1] is True
+    assert speaker.cache.stats.renders == 0 and speaker.cache.stats.disk_hits == 1
+    assert events.warnings() == []
+
+
+@pytest.mark.audio
+def test_set_rate_prerenders_again(audio_loop: PulseLoop, make_speaker: SpeakerFactory,
+                                   cache_dir: Path) -> None:
+    speaker, _ = make_speaker()
+    speaker.prerender(TEXTS[:2], 165).result(timeout=20)
+    speaker.set_rate(200)
+    speaker.prerender([], None).result(timeout=20)  # queued after the re-render: wait for it
+    assert speaker.cache.path(TEXTS[0], "en-us", 200).exists()
+    assert speaker.cache.path(TEXTS[1], "en-us", 200).exists()
