@@ -78,7 +78,8 @@ def phrases_for(routine: Routine, step_index: int | None) -> tuple[str, ...]:
 
 def _uncached_book(routine: Routine, step_index: int | None) -> dict[str, intents.Intent]:
     book = intents._book
-    return getattr(book, "__wrapped__", book)(routine, step_index)  # type: ignore[no-any-return]
+    built: dict[str, intents.Intent] = getattr(book, "__wrapped__", book)(routine, step_index)
+    return built
 
 
 # --- speakers ------------------------------------------------------------------------
@@ -512,15 +513,16 @@ class Session:
             self._step(item.payload)
         elif item.kind == "command":
             name, source = item.payload
-            intent = intents.Intent.command(name)
-            self._heard(Heard(now, intent.phrase, intent, 1.0, source))
+            command = intents.Intent.command(name)
+            self._heard(Heard(now, command.phrase, command, 1.0, source))
         elif item.kind in ("text", "heard"):
             text, confidence, source = item.payload
             typed = text.strip()
             name = COMMAND_KEYS.get(typed.lower()) if item.kind == "text" else None
+            intent: intents.Intent | None
             if name is not None:
-                intent: intents.Intent | None = intents.Intent.command(name)
-                typed = intent.phrase if intent else typed
+                intent = intents.Intent.command(name)
+                typed = intent.phrase
             else:
                 intent = match_intent(self.routine, self._state.step_index, typed)
             self._heard(Heard(now, typed, intent, confidence, source))

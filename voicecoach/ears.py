@@ -379,7 +379,6 @@ class Ears:
         gate: Gate | None = None,
         retry_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
-        on_end_of_input: Callable[[], None] | None = None,
     ) -> None:
         self.engine_name = engine_name
         self._make_recognizer = make_recognizer
@@ -387,7 +386,6 @@ class Ears:
         self.gate: Gate = gate if gate is not None else SimpleGate()
         self._retry = retry_seconds
         self._clock = clock
-        self._on_end_of_input = on_end_of_input
         self._session: Session | None = None
         self._phrases_lock = threading.Lock()
         self._pending = _Pending()
@@ -458,6 +456,7 @@ class Ears:
             if self._pending.phrases is None and self._current_phrases:
                 self._pending.phrases = self._current_phrases
         lost = False
+        input_ended = False
         fed = 0
         """Samples given to this recognizer: its stream clock, for the hypotheses' times."""
         utterance_start: float | None = None
@@ -488,11 +487,16 @@ class Ears:
             self._apply_phrases(recognizer)
             now = self._clock()
             if chunk == b"":
-                self._deliver(session, recognizer.flush(), utterance_start or now, now)
-                utterance_start = None
-                if getattr(source, "finished", False) and self._on_end_of_input is not None:
-                    callback, self._on_end_of_input = self._on_end_of_input, None
-                    callback()
+                if not input_ended:
+                    # The recording is over: decide its last words, say so once, and
+                    # let the session go on (keys still work; `run` ends at Finish).
+                    input_ended = True
+                    self._deliver(session, recognizer.flush(), utterance_start or now, now,
+                                  fed_seconds=fed / RATE)
+                    utterance_start = None
+                    session.record("input_end", at=round(now, 4))
+                    session.report("warning", "end of the input file: no more speech input")
+                self._stop.wait(0.2)
                 continue
             if self.ready_at is None:
                 self.ready_at = now
@@ -599,12 +603,13 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
         return None, "text", True
     probe = make(engine, routine, opts.model)  # raises EngineUnavailable/ModelMissing: exit 1
     engine_name = str(getattr(probe, "engine", None) or getattr(probe, "name", engine))
-    check_vocabulary(routine, engine_name, opts.model)
+    check_vocabulary(routine, engine_name, opts.model, _display_name(opts.routine), note)
     first = [probe]
 
     def make_recognizer() -> Recognizer:
         # The probe is used once (it is ready: loading a model is the slow part of start-up).
-        return first.pop() if first else make(engine, routine, opts.model)
+        recognizer: Recognizer = first.pop() if first else make(engine, routine, opts.model)
+        return recognizer
 
     if opts.input_file is not None:
         path = opts.input_file
@@ -641,22 +646,40 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
                 open_source=open_mic, gate=_make_gate()), engine_name, False
 
 
+def _display_name(name_or_path: str) -> str:
+    """How `check` names a routine in its messages: as typed if a path, else where it was found."""
+    from voicecoach.routine import find_routine, looks_like_path
+
+    return name_or_path if looks_like_path(name_or_path) else str(find_routine(name_or_path))
+
+
 def _make_gate() -> Gate:
     return SimpleGate()
 
 
-def check_vocabulary(routine: Routine, engine: str, model: Path | None) -> None:
-    """Refuse a routine with words the engine cannot hear (the same lines as `check --engine`)."""
+def check_vocabulary(routine: Routine, engine: str, model: Path | None, display: str,
+                     note: Notice) -> None:
+    """Refuse a routine with words the engine cannot hear: the same lines as `check --engine`.
+
+    A phrase the engine cannot recognise would be said mid-squat to silence,
+    so the session must not start. Without a word list the check is skipped
+    with a note, as `check` does.
+    """
     try:
         from voicecoach.routine.vocabulary import vocabulary_problems
-        from voicecoach.speech.vocab import load_vocabulary  # type: ignore[import-not-found]
+        from voicecoach.speech.vocab import load_vocabulary
     except ImportError:
         return
-    vocab = load_vocabulary(engine, model)
+    try:
+        vocab = load_vocabulary(engine, model)
+    except (VoicecoachError, OSError) as exc:
+        note(f"vocabulary check skipped: {getattr(exc, 'message', exc)}")
+        return
     if vocab is None:
         return
-    problems = vocabulary_problems(routine, vocab)
+    problems = vocabulary_problems(routine, vocab, display)
     if problems:
-        from voicecoach.routine.problems import routine_error
+        from voicecoach.errors import RoutineError
 
-        raise routine_error(str(routine.source or routine.name), problems)
+        lines = [str(p) for p in problems]
+        raise RoutineError(lines[0], lines)

@@ -1,4 +1,4 @@
-"""The session's voice: the real `voicecoach.voice.Speaker`, supervised, and the routine's fixed texts.
+"""The session's voice: the real Speaker, supervised, and the routine's fixed texts.
 
 Why a wrapper: the session must go on whatever happens to the voice. The
 speaker's worker is built never to die, but if it does anyway (a bug, a

@@ -10,6 +10,7 @@ log (JSON lines, flushed per line), so no assertion depends on timing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -104,7 +105,8 @@ class CoachRun:
 
     # --- the person --------------------------------------------------------------
 
-    def say(self, text: str, device: str = "pulse", voice: str = "en-us", rate: int = 150) -> Played:
+    def say(self, text: str, device: str = "pulse", voice: str = "en-us",
+            rate: int = 150) -> Played:
         """Play `text` into the loop (blocking) like a person saying it."""
         import sounddevice as sd
 
@@ -136,10 +138,8 @@ class CoachRun:
             self.proc.wait(timeout=10)
         for stream in (self.proc.stdout, self.proc.stderr, self.proc.stdin):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):  # the process is gone: nothing to flush
                     stream.close()
-                except OSError:
-                    pass  # the process is gone; nothing to flush
 
 
 def start_run(routine: str, log_path: Path, env: dict[str, str], *extra: str) -> CoachRun:

@@ -7,6 +7,7 @@ test_e2e_audio.py. Every wait is bounded, and every process is killed in a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -77,10 +78,8 @@ class Run:
         self._reader.join(timeout=5)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):  # the process is gone: nothing to flush
                     stream.close()
-                except OSError:
-                    pass  # a broken pipe to a process that has gone: nothing to flush
 
 
 @pytest.fixture

@@ -142,7 +142,8 @@ def test_pain_pauses_and_the_timers_stand_still(session: Any, clock: FakeClock) 
     assert not session.state.paused
 
 
-def test_routine_runs_to_its_end_and_finishes(session: Any, clock: FakeClock, tmp_path: Path) -> None:
+def test_routine_runs_to_its_end_and_finishes(session: Any, clock: FakeClock,
+                                              tmp_path: Path) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.send_command("next")  # -> the auto rep step, which counts two reps and moves on

@@ -179,3 +179,31 @@ def test_corrections_work_in_every_phase(phase_setup: str) -> None:
 
 def test_wobbly_is_not_about_pain() -> None:
     assert not is_safety(WOBBLY)
+
+
+def test_after_a_pain_pause_resume_picks_the_count_up_where_it_stood() -> None:
+    c = at_squat()
+    c.tick(2.5)  # rep one done, half-way into the down of rep two
+    assert (c.state.rep, c.state.rep_phase) == (1, "down")
+    assert c.state.timer_elapsed == pytest.approx(0.5)
+    frozen = (c.state.rep, c.state.rep_phase, c.state.timer_elapsed)
+    c.say("that hurts")
+    c.tick(120.0, by=1.0)
+    assert (c.state.rep, c.state.rep_phase, c.state.timer_elapsed) == frozen
+    c.say("resume")
+    c.done_speaking()
+    c.tick(1.5)  # the rest of the down, then the up
+    assert (c.state.rep, c.state.rep_phase) == (2, "down")
+
+
+def test_a_pausing_correction_within_the_cooldown_is_short_but_still_pauses() -> None:
+    c = Coach.started(three_steps())
+    for _ in range(4):
+        c.command("next")
+    c.done_speaking()
+    c.say("i'm wobbly")
+    c.say("resume")
+    out = c.say("i'm wobbly")
+    assert texts(out) == [
+        "Same as before: Hold on to something. I've paused. Say resume when you're ready."]
+    assert c.state.paused

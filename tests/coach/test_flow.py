@@ -293,3 +293,13 @@ def test_records_have_awaited_flag_for_cues_only() -> None:
     awaited = {s.kind: s.awaited for s in says(c.effects)}
     assert awaited == {"cue": True, "help": False}
     assert all(isinstance(s, Say) for s in says(c.effects))
+
+
+def test_next_deadline_is_none_when_nothing_runs() -> None:
+    c = Coach.started(three_steps())
+    assert next_deadline(c.state) is None  # announcing: waiting for speech, not for time
+    c.command("next")
+    c.done_speaking()
+    assert next_deadline(c.state) == pytest.approx(c.now + 1.0)  # the first half rep
+    c.command("pause")
+    assert next_deadline(c.state) is None

@@ -93,7 +93,11 @@ def in_scope_paths(s: CoachState) -> set[str]:
     return {c.path for c in s.current_step.corrections} | {c.path for c in s.routine.corrections}
 
 
-@settings(max_examples=int(os.environ.get("COACH_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: COACH_EXAMPLES=5000 for a longer hunt by hand.
+EXAMPLES = int(os.environ.get("COACH_EXAMPLES", "300"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(which=st.integers(min_value=0, max_value=len(ROUTINES) - 1),
        script=st.lists(ops, max_size=60))
 def test_random_event_sequences_keep_every_invariant(which: int,

@@ -17,7 +17,7 @@ import pytest
 
 from tests.coach.helpers import plain, reps, routine
 from voicecoach.cli import main
-from voicecoach.coach.simulate import Say_, ScriptError, Wait, parse_script, run_script
+from voicecoach.coach.simulate import Phrase, ScriptError, Wait, parse_script, run_script
 from voicecoach.routine import load_routine
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -52,7 +52,7 @@ def simulate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 def test_parse_script_reads_phrases_waits_comments_and_blanks() -> None:
     text = "# a comment\n\nnext\n  WAIT 2.5  \nmy heels are lifting  # trailing comment\nwait 0\n"
     assert parse_script(text) == [
-        Say_("next", 3), Wait(2.5, 4), Say_("my heels are lifting", 5), Wait(0.0, 6)]
+        Phrase("next", 3), Wait(2.5, 4), Phrase("my heels are lifting", 5), Wait(0.0, 6)]
 
 
 @pytest.mark.parametrize(

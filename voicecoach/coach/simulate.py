@@ -44,7 +44,7 @@ class ScriptError(UsageError):
 
 
 @dataclass(frozen=True)
-class Say_:
+class Phrase:
     """A script line: words as if heard."""
 
     text: str
@@ -60,7 +60,7 @@ class Wait:
     line: int
 
 
-ScriptLine = Say_ | Wait
+ScriptLine = Phrase | Wait
 
 
 def parse_script(text: str, name: str = "<script>") -> list[ScriptLine]:
@@ -72,7 +72,7 @@ def parse_script(text: str, name: str = "<script>") -> list[ScriptLine]:
             continue
         words = line.split()
         if words[0].lower() != "wait":
-            lines.append(Say_(line, number))
+            lines.append(Phrase(line, number))
             continue
         if len(words) != 2:
             raise ScriptError(f"{name}:{number}: expected `wait SECONDS`, got {line!r}")
@@ -120,7 +120,7 @@ def run_script(routine: Routine, script: Sequence[ScriptLine], *, rate: int | No
     for item in script:
         if driver.state.finished:
             break
-        if isinstance(item, Say_):
+        if isinstance(item, Phrase):
             intent = match(routine, driver.state.step_index, item.text)
             yield from driver.feed(Heard(driver.state.now, item.text, intent, 1.0, "text"))
         else:

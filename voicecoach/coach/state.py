@@ -42,7 +42,8 @@ class LastHeard:
     text: str
     confidence: float
     outcome: str
-    """`accepted`, `ignored` (understood, but changes nothing here) or `rejected` (not understood)."""
+    """`accepted`, `ignored` (understood, but changes nothing here) or `rejected` (not understood).
+    """
     intent: str | None = None
 
 

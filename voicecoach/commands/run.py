@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -27,8 +28,8 @@ from voicecoach.errors import UsageError, VoicecoachError
 
 log = logging.getLogger("voicecoach.run")
 
-PROCESS_START = time.monotonic()
-"""When this module was imported: close enough to process start for "ready in N s"."""
+LAST_WORDS_SECONDS = 20.0
+"""Longest wait, after the routine ends, for the wrap-up to be spoken before exiting."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,10 @@ def _run_plain(session: Any, opts: RunOptions, parts: Any) -> int:
             pass
         if session.finished and not stop.is_set():
             # Let the last words ("well done...") out before the devices close.
-            session.wait_quiet(timeout=15.0)
+            deadline = time.monotonic() + LAST_WORDS_SECONDS
+            while (not stop.is_set() and time.monotonic() < deadline
+                   and not session.wait_quiet(timeout=0.2)):
+                pass
             code = 0 if session.finish_reason in ("done", "stop") else 1
         else:
             printer.line("stop", f"stopping ({reason['why']})")
@@ -170,14 +174,15 @@ def _stdin_is_tty() -> bool:
 
 def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
     try:
-        from voicecoach.tui import make_app  # type: ignore[attr-defined]
+        from voicecoach.tui import make_app
     except ImportError as exc:
         raise VoicecoachError(f"the terminal UI is not available ({exc}); use --no-tui") from None
     from voicecoach import wiring
 
     def session_factory(routine: Any) -> Any:
         # Another routine picked after the wrap-up: same options, fresh devices.
-        more = wiring.build_parts(routine, opts, notice=lambda text: session.report("warning", text))
+        more = wiring.build_parts(routine, opts,
+                                  notice=lambda text: session.report("warning", text))
         return wiring.build_session(routine, opts, more)
 
     app = make_app(session, theme=opts.theme, session_factory=session_factory)
@@ -189,7 +194,8 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
 
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        app.run()
+        with _stderr_to_file():
+            app.run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -197,6 +203,36 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         for sig, handler in old.items():
             signal.signal(sig, handler)
     return int(getattr(app, "return_code", 0) or 0)
+
+
+@contextlib.contextmanager
+def _stderr_to_file() -> Iterator[None]:
+    """Send fd 2 to a file while the TUI owns the terminal.
+
+    ALSA and PortAudio print straight to fd 2 from C when a device fails (a
+    mic unplugged mid-session prints a dozen lines per retry); on a full-screen
+    app those lines land on top of the screen. The TUI shows the same problems
+    as one-line warnings; the raw text stays in the file for bug reports.
+    """
+    from voicecoach import locations
+
+    path = locations.cache_dir() / "last-session-stderr.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        yield  # no cache dir: live with the noise rather than fail
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(target, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(target)
 
 
 def _exit_app(app: Any) -> None:

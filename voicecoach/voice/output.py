@@ -126,6 +126,14 @@ class OutputPort:
         self.buffer_frames = max(self.buffer_frames, avail)
         return max(0, self.buffer_frames - avail)
 
+    def writable(self) -> int:
+        """Frames that can be written now without blocking."""
+        sd = _sd()
+        try:
+            return int(self._stream.write_available)
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
+
     def write(self, block: np.ndarray) -> float:
         """Write mono samples (blocks while the buffer is full); returns the monotonic time
         at which the first of them will sound. Raises AudioDeviceError if the device failed."""

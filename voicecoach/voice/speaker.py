@@ -308,27 +308,34 @@ class Speaker:
             item = self._current = self._next_ready(port.rate)
             if item is not None and self._clock() >= self._audible_until:
                 port.flush()  # only silence queued: drop it so the voice starts now
-        block = np.zeros(port.block, np.float32)
+        # Fill all free space in one write (at least one block, which then waits for room):
+        # after a flush the buffer is empty, and one call instead of ten survives a thread
+        # that must wait for the GIL between calls.
+        try:
+            free = port.writable()
+        except VoicecoachError as exc:
+            self._device_failed(exc.message)
+            return
+        size = port.block * max(1, free // port.block)
+        block = np.zeros(size, np.float32)
         n = 0
         started = False
         if item is not None and item.samples is not None:
             if item.pos < item.stop:
-                n = min(port.block, item.stop - item.pos)
+                n = min(size, item.stop - item.pos)
                 block[:n] = item.samples[item.pos:item.pos + n]
                 started = not item.started
                 item.pos += n
                 item.started = True
-            else:
-                item.silence_after += port.block
-        if self._overlays:
-            self._mix_overlays(block)
+            item.silence_after += size - n
+        loud = max(n, self._mix_overlays(block) if self._overlays else 0)
         try:
             t = port.write(block)
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
-        if n or self._overlays:
-            self._audible_until = max(self._audible_until, t + port.block / port.rate)
+        if loud:
+            self._audible_until = max(self._audible_until, t + loud / port.rate)
         if item is not None and item.samples is not None:
             if started:
                 self._fire_due_ends(flush=True)
@@ -523,13 +530,17 @@ class Speaker:
                 return
         self._overlays.append(_Overlay(samples))
 
-    def _mix_overlays(self, block: np.ndarray) -> None:
+    def _mix_overlays(self, block: np.ndarray) -> int:
+        """Add the beeps into `block`; returns how many of its frames they reach."""
+        reach = 0
         for ov in self._overlays:
             n = min(len(block), len(ov.samples) - ov.pos)
             block[:n] += ov.samples[ov.pos:ov.pos + n]
             ov.pos += n
+            reach = max(reach, n)
         self._overlays = [ov for ov in self._overlays if ov.pos < len(ov.samples)]
         np.clip(block, -1.0, 1.0, out=block)
+        return reach
 
     def _update_idle(self) -> None:
         if (self._current is None and not self._queue and not self._pending_ends
