@@ -35,7 +35,7 @@ class Say:
     text: str
     priority: Priority = Priority.INFO
     kind: str = "info"
-    """`cue`, `set`, `count`, `rest`, `correction`, `safety`, `why`, `help`, `status`, `ack`, `summary`..."""
+    """`cue`, `set`, `count`, `rest`, `correction`, `safety`, `why`, `help`, `status`, `ack`, ..."""
     rate: int = 165
     """Words per minute."""
     awaited: bool = False

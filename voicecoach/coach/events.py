@@ -21,7 +21,7 @@ class Start:
 
 @dataclass(frozen=True)
 class Tick:
-    """Time passed. The shell sends these often (e.g. every 0.1 s); simulate sends them per `wait`."""
+    """Time passed. The shell sends these often (every 0.1 s); simulate at each deadline."""
 
     now: float
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 from voicecoach.routine.models import Routine, Step
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Where the current step is. Timers run only in HOLDING, COUNTING and RESTING."""
 
     IDLE = "idle"
