@@ -183,13 +183,15 @@ def run(routine: str | None, **options: object) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--limit", type=int, default=20, show_default=True)
-def history(as_json: bool, limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Sessions and corrections as JSON.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Newest sessions to list.")
+@click.option("--session", "session_id", type=int, default=None,
+              help="Print this session's events as JSON lines (the `simulate` format).")
+def history(as_json: bool, limit: int, session_id: int | None) -> None:
     """List past sessions and the corrections asked for most."""
     from voicecoach.commands import history as history_cmd
 
-    sys.exit(history_cmd.main(as_json=as_json, limit=limit))
+    sys.exit(history_cmd.main(as_json=as_json, limit=limit, session_id=session_id))
 
 
 @cli.command()

@@ -33,7 +33,7 @@ class Parts:
     ears: Any = None
     speaker_factory: Callable[[Session], SpeakerPort] | None = None
     keyboard_fallback: bool = False
-    """True when no mic could be used: keys become the input even without --keyboard."""
+    """True when keys are the input (engine `text`, or no mic could be used), --keyboard or not."""
     session_log: Any = None
     recorder: Any = None
     notices: list[str] = field(default_factory=list)
@@ -87,6 +87,7 @@ def build_session(routine: Routine, opts: RunOptions, parts: Parts, **kwargs: An
 def _add_ears(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) -> None:
     if opts.keyboard or opts.engine == "text":
         parts.engine_name = "text"
+        parts.keyboard_fallback = True  # the keyboard is the only input
         return
     try:
         from voicecoach import ears

@@ -185,3 +185,35 @@ def test_missing_input_file_is_a_usage_error(tmp_path: Path) -> None:
                          stdin=subprocess.DEVNULL)
     assert run.returncode == 2
     assert "nope.wav" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_user_config_gives_the_defaults_and_flags_override(run_cli: Any, tmp_path: Path) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "voicecoach" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'routine = "{SHORT}"\nengine = "text"\nrate = 200\n')
+    log = tmp_path / "events.jsonl"
+    run = run_cli("--no-tui", "--mute", "--event-log", str(log))
+    run.wait_for("routine End to end: short")
+    run.type("q")
+    assert run.finish(timeout=30) == 0
+    assert records(log)[1]["rate"] == 200  # the coach's start record
+
+    log2 = tmp_path / "events2.jsonl"
+    run = run_cli("--no-tui", "--mute", "--rate", "120", "--event-log", str(log2))
+    run.wait_for("routine End to end: short")
+    run.type("q")
+    assert run.finish(timeout=30) == 0
+    assert records(log2)[1]["rate"] == 120
+
+
+def test_no_microphone_falls_back_to_the_keyboard(run_cli: Any, tmp_path: Path) -> None:
+    # No sound server and no sound card here: the mic cannot open. That is a notice, not
+    # a failure, and typed commands drive the session.
+    env = {"PULSE_SERVER": "unix:/nonexistent", "ALSA_CONFIG_PATH": str(tmp_path / "none")}
+    (tmp_path / "none").write_text("")
+    run = run_cli(str(SHORT), "--no-tui", "--engine", "pocketsphinx", "--mute", env=env)
+    run.wait_for("say     Stand tall", timeout=60)
+    run.type("stop")
+    assert run.finish(timeout=30) == 0
+    err = run.stderr()
+    assert "note:" in err and "keyboard" in err and "Traceback" not in err

@@ -27,9 +27,11 @@ class CliResult:
     err: str
 
 
+RunCli = Callable[..., CliResult]
+
+
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch,
-            capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
     """`voicecoach ARGS` through `cli.main()`, the console script's own error handling.
 
     CliRunner invokes the click group, which leaves VoicecoachError to `main()`;

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.infra.conftest import RunCli
 from voicecoach import locations
 from voicecoach.cli import cli
 from voicecoach.config import (
@@ -97,7 +98,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("text,expected", BAD_FILES.values(), ids=BAD_FILES.keys())
-def test_bad_file_is_one_line_naming_file_and_key(text: str, expected: str, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_bad_file_is_one_line_naming_file_and_key(text: str, expected: str, run_cli: RunCli) -> None:
     path = write_config(text)
     with pytest.raises(ConfigError) as caught:
         load_config()
@@ -121,7 +122,7 @@ def test_every_problem_reported_at_once() -> None:
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00bad", b"x" * 2_000_000],
                          ids=["not utf-8", "huge"])
-def test_unreadable_files(content: bytes, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_files(content: bytes, run_cli: RunCli) -> None:
     path = locations.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
@@ -130,7 +131,7 @@ def test_unreadable_files(content: bytes, run_cli) -> None:  # type: ignore[no-u
 
 
 def test_directory_and_missing_explicit_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             run_cli) -> None:  # type: ignore[no-untyped-def]
+                                             run_cli: RunCli) -> None:
     monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path))
     result = run_cli("config")
     assert result.code == 2 and "is a directory" in result.err
@@ -139,7 +140,7 @@ def test_directory_and_missing_explicit_file(tmp_path: Path, monkeypatch: pytest
     assert result.code == 2 and "config file not found" in result.err
 
 
-def test_bad_env_value(monkeypatch: pytest.MonkeyPatch, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_bad_env_value(monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.setenv("VOICECOACH_RATE", "quick")
     result = run_cli("config")
     assert result.code == 2

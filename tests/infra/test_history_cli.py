@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.infra.conftest import RunCli
 from voicecoach import locations
 from voicecoach.cli import cli
 from voicecoach.routine.models import Routine, Step
@@ -68,7 +69,19 @@ def test_json_and_limit() -> None:
     assert data["db"] == str(locations.session_db())
 
 
-def test_bad_limit_and_unreadable_db(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_one_session_as_json_lines(run_cli: RunCli) -> None:
+    fill()
+    result = CliRunner().invoke(cli, ["history", "--session", "2"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["kind"] for r in lines] == ["heard", "heard", "correction", "say"]
+    assert lines[1] == {"t": 1.5, "kind": "heard", "text": "banana", "engine": "pocketsphinx",
+                        "confidence": 0.2, "outcome": "rejected"}
+    missing = run_cli("history", "--session", "99")
+    assert missing.code == 2 and "no session 99" in missing.err
+
+
+def test_bad_limit_and_unreadable_db(run_cli: RunCli) -> None:
     result = run_cli("history", "--limit", "0")
     assert result.code == 2 and result.err.strip() == "error: --limit must be at least 1, not 0"
     db: Path = locations.session_db()

@@ -85,6 +85,17 @@ _START_TIMEOUT = 10.0
 """Seconds to wait for the daemon to answer `pactl info`."""
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, even by SIGKILL, so a
+    crashed or killed test run never leaves a daemon behind (Linux only; best effort)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def pulse_available() -> str | None:
     """None if the loop can run here, else the reason it cannot (for pytest.skip)."""
     for tool in ("pulseaudio", "pactl"):
@@ -304,7 +315,7 @@ class PulseLoop:
         env = {**os.environ, **self.env, "HOME": str(home)}
         self.process = subprocess.Popen(
             cmd, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + _START_TIMEOUT

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from rich.console import Console
+from rich.text import Text
+from textual import events
 from textual.app import App
-from textual.geometry import Region
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import DataTable, Digits, Static
 
 from tests.tui.fakes import StaticSession, squat_state
-from voicecoach.routine import load_routine
+from voicecoach.routine import Routine, load_routine
 
 #: Every await in these tests is bounded by this (seconds).
 TIMEOUT = 5.0
@@ -67,8 +72,10 @@ def real_session(clock: ManualClock) -> Iterator[Callable[..., object]]:
 
     made: list[Session] = []
 
-    def make(name: str = "squat") -> Session:
-        session = Session(load_routine(name), clock=clock, tick_seconds=0.01)
+    def make(routine: str | Routine = "squat") -> Session:
+        if isinstance(routine, str):
+            routine = load_routine(routine)
+        session = Session(routine, clock=clock, tick_seconds=0.01)
         made.append(session)
         return session
 
@@ -78,10 +85,21 @@ def real_session(clock: ManualClock) -> Iterator[Callable[..., object]]:
 
 
 def widget_text(widget: Widget) -> str:
-    """What a widget shows, as plain text (all of it, scrolled into view or not)."""
-    size = widget.size
-    lines = widget.render_lines(Region(0, 0, size.width, size.height))
-    return "\n".join(line.text.rstrip() for line in lines)
+    """What a widget shows, as plain text (from its content, not from paint timing)."""
+    if isinstance(widget, Digits):
+        return widget.value
+    if isinstance(widget, DataTable):
+        rows = (widget.get_row_at(i) for i in range(widget.row_count))
+        return "\n".join("  ".join(str(cell) for cell in row) for row in rows)
+    if isinstance(widget, Static):
+        content = widget.content
+        if isinstance(content, str | Text | Content):
+            text = str(content)
+            return text if text else str(widget.render())
+        console = Console(width=200, file=io.StringIO(), record=True)
+        console.print(content)
+        return console.export_text()
+    return "\n".join(widget_text(child) for child in widget.children if child.display)
 
 
 def screen_text(app: App[object], selector: str = "*") -> str:
@@ -98,12 +116,22 @@ async def settle(pilot: Pilot[object], session: object | None = None) -> None:
     await asyncio.wait_for(pilot.pause(), TIMEOUT)
 
 
+def press_and_go(app: App[object], key: str) -> None:
+    """Send a key without waiting for the screen to settle.
+
+    For keys that end the app from a worker thread (quit closes the session
+    off the UI thread, then exits): `pilot.press` would wait for a screen
+    that stops processing messages mid-wait.
+    """
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
 async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool],
                    what: str = "condition") -> None:
-    """Poll the app (bounded) until `predicate()` holds."""
+    """Poll (bounded) until `predicate()` holds; sleeps, so it is safe while the app exits."""
     async def loop() -> None:
         while not predicate():
-            await pilot.pause(0.02)
+            await asyncio.sleep(0.02)
 
     try:
         await asyncio.wait_for(loop(), TIMEOUT)

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.tui.conftest import screen_text, settle, wait_for
+from tests.tui.conftest import press_and_go, screen_text, settle, wait_for
 from tests.tui.fakes import StaticSession, squat_state
 from voicecoach.tui import make_app
 from voicecoach.tui.confirm_screen import ConfirmScreen
@@ -134,7 +134,8 @@ async def test_q_then_yes_closes_the_session_and_exits(static_session: StaticSes
     app = make_app(static_session)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("q", "y")
+        await pilot.press("q")
+        press_and_go(app, "y")
         await wait_for(pilot, lambda: app.return_code is not None, "the app to exit")
     assert static_session.closed == 1
     assert app.return_code == 0
@@ -145,7 +146,7 @@ async def test_ctrl_q_quits_at_once_and_closes(static_session: StaticSession) ->
     app = make_app(static_session)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+q")
+        press_and_go(app, "ctrl+q")
         await wait_for(pilot, lambda: app.return_code is not None, "the app to exit")
     assert static_session.closed == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -14,10 +15,12 @@ from voicecoach.session_log import CorrectionCount, SessionLog, SessionSummary
 TOP_CORRECTIONS = 5
 
 
-def main(as_json: bool = False, limit: int = 20) -> int:
+def main(as_json: bool = False, limit: int = 20, session_id: int | None = None) -> int:
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
     path = locations.session_db()
+    if session_id is not None:
+        return _events(path, session_id)
     if not path.exists():  # don't create an empty database just to say it is empty
         sessions: list[SessionSummary] = []
         corrections: list[CorrectionCount] = []
@@ -45,6 +48,20 @@ def main(as_json: bool = False, limit: int = 20) -> int:
         click.echo("corrections asked for most:")
         for c in corrections:
             click.echo("  " + _correction_line(c))
+    return 0
+
+
+def _events(path: Path, session_id: int) -> int:
+    """One session's records, as JSON lines: what was heard, said and done, in order."""
+    events = []
+    if path.exists():
+        with SessionLog.open(path) as log:
+            events = log.events(session_id)
+    if not events:
+        raise UsageError(f"no session {session_id} in {path} (see `voicecoach history`)")
+    for event in events:
+        click.echo(json.dumps({"t": event.t, "kind": event.kind, **event.data},
+                              ensure_ascii=False))
     return 0
 
 

@@ -186,6 +186,10 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         return wiring.build_session(routine, opts, more)
 
     app = make_app(session, theme=opts.theme, session_factory=session_factory)
+    # The notices went to stderr, which the full screen hides: show them in the app
+    # too (queued now, delivered once the app has started the session and listens).
+    for text in parts.notices:
+        session.report("warning", text)
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         # The signal arrives on the main thread, which runs Textual's loop: hand

@@ -8,6 +8,7 @@ sound is the whole point.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -52,10 +53,10 @@ def _play(samples: np.ndarray, rate: int, device: str | None) -> None:
             from voicecoach.voice.audio import resample
 
             samples = resample(samples, rate, port.rate)
-        tail = np.zeros(port.buffer_frames + port.block, np.float32)  # let it drain
-        data = np.concatenate([samples, tail])
-        for i in range(0, len(data), port.block):
-            port.write(data[i:i + port.block])
+        port.flush()
+        for i in range(0, len(samples), port.block):
+            port.write(samples[i:i + port.block])  # blocks while PortAudio's buffer is full
+        time.sleep(port.queued_seconds() + 0.05)  # let the last of it sound before closing
     finally:
         port.close()
 

@@ -54,7 +54,7 @@ class VoicecoachApp(App[int]):
         for t in THEMES:
             self.register_theme(t)
         self.theme = theme_name(theme)
-        self._closing = False
+        self._quitting = False
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -135,11 +135,11 @@ class VoicecoachApp(App[int]):
 
     def action_close_and_exit(self) -> None:
         """Quit: close the session (threads, devices, log) off the UI thread, then exit."""
-        if self._closing:
+        if self._quitting:
             return
-        self._closing = True
+        self._quitting = True
         if self.session is None:
-            self.exit(0)
+            self.exit(0, 0)
             return
         self._close_then_exit(self.session)
 
@@ -148,9 +148,9 @@ class VoicecoachApp(App[int]):
         try:
             session.close()
         except VoicecoachError as exc:
-            self.call_from_thread(self.exit, exc.exit_code, None, exc.message)
+            self.call_from_thread(self.exit, exc.exit_code, exc.exit_code, exc.message)
             return
-        self.call_from_thread(self.exit, 0)
+        self.call_from_thread(self.exit, 0, 0)
 
     def close_and_exit(self) -> None:
         self.action_close_and_exit()

@@ -38,9 +38,9 @@ def duration_text(seconds: float | None) -> str:
 
 
 def correction_text(row: CorrectionCount) -> str:
-    """The log keys a correction by its routine path; the coach's answer reads better."""
-    label = row.correction
-    if label.startswith(("steps[", "corrections[")) and row.answer:
+    """What the person said to ask for it reads best; the log's key is a routine path."""
+    label = row.phrase or row.correction
+    if not row.phrase and label.startswith(("steps[", "corrections[")) and row.answer:
         label = row.answer
     if len(label) > 60:
         label = label[:59] + "…"

@@ -45,6 +45,7 @@ class SessionScreen(Screen[None]):
         self._talk = "starting"
         """The shell's last `listening`/`speaking` status."""
         self._wrapped_up = False
+        self._heard_from_state: object | None = None
         self._state: CoachState = session.state
 
     @property
@@ -117,7 +118,10 @@ class SessionScreen(Screen[None]):
         self.query_one(RestBar).show(state)
         self.query_one(PhraseHint).show(state)
         last = state.last_heard
-        if last is not None:
+        if last is not None and last is not self._heard_from_state:
+            # Only when it changes: a recognizer-level rejection (on_heard) never
+            # reaches the coach, and the next tick must not paint over it.
+            self._heard_from_state = last
             self.query_one(HeardLine).show(last.text, last.confidence, last.outcome, last.intent)
         self._show_listen_state()
         if state.finished and not self._wrapped_up:

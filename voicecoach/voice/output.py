@@ -1,15 +1,20 @@
-"""The output stream: pick a device and a rate it takes, write blocks, know when they sound.
+"""The output stream: pick a device and a rate it takes, write paced blocks, know when they sound.
 
-Blocking writes of small blocks (not a callback) because the speaker's worker
-thread wants to *own* time: it knows which samples it wrote when, so it knows
-when its own voice starts and ends. The buffer is generous (`latency`, 0.1 s)
-so a busy CPU or a GIL-hungry thread does not make the voice stutter (measured:
-with a 20 ms buffer and two busy Python threads, hundreds of underruns per
-utterance; with 0.1 s, a handful). A big buffer would also mean a late start
-and a late cut, so the speaker `flush()`es it (PortAudio abort + start, ~1 ms)
-when an utterance starts from silence and when it cuts one: the new sound goes
-into an empty buffer and plays at once. `write()` returns when the block will
-sound, computed from how much is still queued ahead of it.
+Why we pace writes ourselves instead of letting a blocking write wait for room:
+the worker thread must stay free to react to a hush at once, and it must know
+when each sample will sound (the mic gate depends on it). PortAudio's ALSA
+pulse path reports a buffer size and a free space that do not match what it
+really holds (measured: after "filling" the buffer, eleven more blocks went in
+without blocking, then one write blocked 146 ms). So the port keeps its own
+timeline: `flush()` (abort + start, ~1 ms) anchors it, every write adds its
+frames, and a block sounds at `anchor + frames_written / rate` (or now, if we
+fell behind: an underrun re-anchors). Writes never need to block because the
+speaker keeps only a little queued: `queued_seconds()` tells it when to write.
+
+How much to keep queued is the speaker's call: enough to survive a busy CPU or
+a GIL-hungry thread (measured with two busy Python threads: a 20 ms buffer
+underran hundreds of times per utterance), yet a start or a cut never waits
+for it, because both flush first.
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ class OutputPort:
     """An open, running mono output stream (duplicated to stereo if the device needs it)."""
 
     def __init__(self, device: str | int | None, preferred_rates: tuple[int, ...],
-                 block_ms: int = 10, latency: float | str = 0.1) -> None:
+                 block_ms: int = 10, latency: float | str = 0.2) -> None:
         sd = _sd()
         self.device = resolve_device(device)
         self.device_name = str(sd.query_devices(self.device)["name"])
@@ -93,13 +98,14 @@ class OutputPort:
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioDeviceError(f"cannot open {self.device_name!r}: {exc}") from exc
-        self.underruns = 0
-        """Writes that came too late (an audible gap); a sign the buffer is too small."""
-        self.flushes = 0
         self.latency = float(self._stream.latency)
-        """Seconds of audio the stream buffers (PortAudio's figure)."""
-        self.buffer_frames = int(self._stream.write_available)
-        """Frames the buffer holds: what is writable when it is empty (just started)."""
+        """Seconds PortAudio says it buffers: the most we may keep queued."""
+        self.underruns = 0
+        """Times the queue ran dry right after sound: an audible gap (stutter)."""
+        self.flushes = 0
+        self._anchor = time.monotonic()
+        self._written = 0
+        self._last_loud = False
 
     def _pick_format(self, sd: Any, rates: tuple[int, ...]) -> tuple[int, int]:
         for channels in (1, 2):
@@ -116,41 +122,35 @@ class OutputPort:
     def active(self) -> bool:
         return bool(self._stream.active)
 
-    def queued_frames(self) -> int:
-        """Frames written but not yet played."""
-        sd = _sd()
-        try:
-            avail = int(self._stream.write_available)
-        except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
-        self.buffer_frames = max(self.buffer_frames, avail)
-        return max(0, self.buffer_frames - avail)
+    def queued_seconds(self, now: float | None = None) -> float:
+        """Seconds of audio written but not yet played (by our timeline)."""
+        now = time.monotonic() if now is None else now
+        return max(0.0, self._anchor + self._written / self.rate - now)
 
-    def writable(self) -> int:
-        """Frames that can be written now without blocking."""
+    def write(self, block: np.ndarray, loud: bool = True) -> float:
+        """Write mono samples; returns the monotonic time at which the first will sound.
+        `loud`: the block is not silence (only running dry after sound is a gap anyone
+        hears). Raises AudioDeviceError if the device failed."""
         sd = _sd()
-        try:
-            return int(self._stream.write_available)
-        except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
-
-    def write(self, block: np.ndarray) -> float:
-        """Write mono samples (blocks while the buffer is full); returns the monotonic time
-        at which the first of them will sound. Raises AudioDeviceError if the device failed."""
-        sd = _sd()
+        now = time.monotonic()
+        if self._anchor + self._written / self.rate < now:  # ran dry: re-anchor at now
+            if self._written and self._last_loud:
+                self.underruns += 1
+            self._anchor = now
+            self._written = 0
+        t = self._anchor + self._written / self.rate
         data = block.reshape(-1, 1)
         if self.channels == 2:
             data = np.repeat(data, 2, axis=1)
         try:
             if not self._stream.active:
                 raise AudioDeviceError(f"output {self.device_name!r} stopped")
-            if self._stream.write(np.ascontiguousarray(data, dtype=np.float32)):
-                self.underruns += 1  # we were late: the device played a gap
+            self._stream.write(np.ascontiguousarray(data, dtype=np.float32))
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
-        now = time.monotonic()
-        ahead = self.queued_frames() - len(block)
-        return now + max(0, ahead) / self.rate
+        self._written += len(block)
+        self._last_loud = loud
+        return t
 
     def flush(self) -> None:
         """Drop everything queued (abort + start): what is written next sounds at once."""
@@ -158,9 +158,10 @@ class OutputPort:
         try:
             self._stream.abort()
             self._stream.start()
-            self.buffer_frames = max(self.buffer_frames, int(self._stream.write_available))
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"output {self.device_name!r} failed: {exc}") from exc
+        self._anchor = time.monotonic()
+        self._written = 0
         self.flushes += 1
 
     def close(self) -> None:

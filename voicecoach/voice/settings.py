@@ -23,9 +23,11 @@ class VoiceSettings:
     device's own (speech is resampled to it)."""
     block_ms: int = 10
     """Milliseconds per write: the granularity of start/end times and of interruption."""
-    latency: float | str = 0.1
-    """Seconds of audio the output stream buffers. Larger survives a busy CPU without
-    stutter; it costs no delay, since starts and cuts flush the buffer."""
+    latency: float | str = 0.2
+    """Seconds PortAudio may buffer: room above `queue_seconds`."""
+    queue_seconds: float = 0.1
+    """Seconds of sound kept queued ahead while speaking: a CPU stall shorter than this does
+    not make the voice stutter. It adds no delay: starts and cuts flush the queue."""
     retry_seconds: float = 3.0
     """Seconds between attempts to reopen a missing or failed output device."""
     cache_dir: Path | None = None

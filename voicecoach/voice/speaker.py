@@ -3,16 +3,17 @@
 Theory of operation
 -------------------
 `say(Say)` renders the text to samples (disk/memory cache first, espeak-ng on a
-miss, in a small render pool) and queues it. The worker thread loops forever,
-one block (`block_ms`, 10 ms) per turn: it takes the commands that arrived,
-assembles the next block (the current utterance plus any beeps, or silence)
-and writes it to the stream. Because it wrote every sample itself, and the
-port says how much is queued ahead of each block, it knows when its voice
-starts and stops. The stream buffers 0.1 s (so a busy CPU does not make the
-voice stutter) but that costs no delay: an utterance that starts from silence,
-and every cut, first flushes the buffer, so the new sound plays at once and a
-cut fades out (5 ms, no click) from the sample being heard right now. The
-stream keeps running on silence while idle.
+miss, in a small render pool) and queues it. The worker thread loops forever:
+it takes the commands that arrived (waiting on its inbox, so a hush is seen at
+once, never stuck behind a blocking write), then tops the output up to
+`queue_seconds` (0.1 s) of sound with one write: the current utterance plus any
+beeps, or silence while idle. The port keeps a timeline of what it wrote, so
+the worker knows when each sample sounds, hence when its voice starts and
+stops. The 0.1 s queue lets the voice ride out a busy CPU without stuttering,
+and costs no delay: an utterance that starts from silence, and every cut,
+first flush the queue, so the new sound plays at once and a cut fades out
+(5 ms, no click) from the sample being heard right now. An utterance stays
+"current" until its last sample has sounded, so a cut can still reach it.
 
 Callbacks run on the worker thread (marshal them into your event loop):
 
@@ -25,8 +26,8 @@ Callbacks run on the worker thread (marshal them into your event loop):
 - `on_warning(text)`: a one-line fault (no engine, no device, a device that
   failed), once per fault until it clears; `on_recovered(text)` when it clears.
 
-Who interrupts whom (`Say.priority`, `Say.batch` by submission time)
---------------------------------------------------------------------
+Who interrupts whom (`Say.priority`, and batches by submission time)
+-------------------------------------------------------------------
 Says submitted within `batch_window` (50 ms) of each other form one *batch*:
 the effects of one `coach.step()`, which must play in order ("Set two of
 three." then the cue). Between batches, *newest wins unless less important*:
@@ -78,6 +79,12 @@ ENGINE_RATE = 22050
 """Hertz espeak-ng renders at; preferred for the stream so speech needs no resampling."""
 FADE_SECONDS = 0.005
 """A cut fades out over this long instead of clicking."""
+IDLE_QUEUE_SECONDS = 0.06
+"""Silence kept queued while idle, so the stream never runs dry (ALSA would complain)."""
+REFILL_SECONDS = 0.04
+"""Top the queue up once this much of it has played."""
+MAX_WAIT_SECONDS = 0.05
+"""Longest sleep of the worker between turns."""
 
 StartCallback = Callable[[int, float], None]
 EndCallback = Callable[[int, float, bool], None]
@@ -161,7 +168,7 @@ class Speaker:
         self._rate = self.settings.rate
         self._voice = self.settings.voice
         self._volume = self.settings.volume
-        self._fixed_texts: list[str] = []
+        self._fixed_texts: dict[str, None] = {}
         self._inbox: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self._submit_lock = threading.Lock()
         self._batch = 0
@@ -181,6 +188,7 @@ class Speaker:
         self._pending_ends: list[tuple[float, int, bool]] = []
         self._faults: dict[str, str] = {}
         self._closing = False
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
 
@@ -188,6 +196,9 @@ class Speaker:
 
     def say(self, effect: Say) -> None:
         """Queue an utterance; it may cut, wait behind, or be dropped (module docstring)."""
+        if self._closed:  # a late effect during shutdown still gets its end
+            self._call(self.on_end, effect.id, self._clock(), False)
+            return
         with self._submit_lock:
             now = self._clock()
             if now - self._last_submit > self.settings.batch_window:
@@ -197,9 +208,10 @@ class Speaker:
             self._idle.clear()
             clip = self._render_pool.submit(self.cache.get, effect.text, self._voice, effect.rate)
             self._inbox.put(("say", _Item(effect, batch, clip)))
+        clip.add_done_callback(lambda _f: self._inbox.put(("wake", None)))
 
     def hush(self) -> None:
-        """Cut the current utterance (within a block + latency) and drop everything queued."""
+        """Cut the current utterance at once (it fades out over 5 ms) and drop the queue."""
         self._inbox.put(("hush", None))
 
     def beep(self, kind: str) -> None:
@@ -223,9 +235,7 @@ class Speaker:
         """Render fixed texts into the cache in the background; the future gives the count
         rendered or found. Failures are reported once through `on_warning`."""
         unique = [t for t in dict.fromkeys(texts) if t.strip()]
-        for t in unique:
-            if t not in self._fixed_texts:
-                self._fixed_texts.append(t)
+        self._fixed_texts.update(dict.fromkeys(unique))
         return self._prerender_all(unique, rate or self._rate)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
@@ -234,6 +244,7 @@ class Speaker:
 
     def close(self, timeout: float = 2.0) -> None:
         """Cut, end every pending Say, release the device, stop the threads."""
+        self._closed = True
         self._inbox.put(("close", None))
         self._thread.join(timeout)
         self._render_pool.shutdown(wait=False, cancel_futures=True)
@@ -249,6 +260,12 @@ class Speaker:
     def output_latency(self) -> float | None:
         port = self._port
         return port.latency if port else None
+
+    @property
+    def underruns(self) -> int:
+        """Audible gaps so far on the current device (the CPU could not keep up)."""
+        port = self._port
+        return port.underruns if port else 0
 
     @property
     def faults(self) -> list[str]:
@@ -267,7 +284,7 @@ class Speaker:
                     self.cache.get(text, voice, rate)
                     done += 1
                 except VoicecoachError as exc:
-                    self._fault("render", exc.message)
+                    self._inbox.put(("fault", ("render", exc.message)))  # reported by the worker
                     break
             return done
 
@@ -291,32 +308,56 @@ class Speaker:
 
     def _turn(self) -> None:
         self._ensure_port()
-        port = self._port
-        block_s = self.settings.block_ms / 1000
-        self._drain_inbox(wait=block_s if port is None else 0.0)
-        if self._closing:
-            return
-        if port is None:
+        if self._port is None:
+            self._drain_inbox(wait=MAX_WAIT_SECONDS)
             # No device: nothing can be heard, so nothing waits (the session goes on in text).
             self._drop_all()
             self._overlays.clear()
             self._fire_due_ends(flush=True)
             self._update_idle()
             return
+        # Sleep until the queue needs a top-up (REFILL_SECONDS of room: fewer, larger writes
+        # cost less CPU), an utterance's end is due, or a command arrives: whichever is first.
+        room = self._target() - self._port.queued_seconds()
+        wait = max(0.0, REFILL_SECONDS - room)
+        item = self._current
+        if item is not None and item.end_t is not None:
+            wait = min(wait, max(0.0, item.end_t - self._clock()))
+        if item is None and self._queue and self._queue[0].clip.done():
+            wait = 0.0  # the next utterance is ready: start it now (a finished render wakes us)
+        self._drain_inbox(wait=min(wait, MAX_WAIT_SECONDS))
+        port = self._port
+        if self._closing or port is None:
+            return
         item = self._current
         if item is None:
             item = self._current = self._next_ready(port.rate)
             if item is not None and self._clock() >= self._audible_until:
-                port.flush()  # only silence queued: drop it so the voice starts now
-        # Fill all free space in one write (at least one block, which then waits for room):
-        # after a flush the buffer is empty, and one call instead of ten survives a thread
-        # that must wait for the GIL between calls.
-        try:
-            free = port.writable()
-        except VoicecoachError as exc:
-            self._device_failed(exc.message)
-            return
-        size = port.block * max(1, free // port.block)
+                try:
+                    port.flush()  # only silence queued: drop it so the voice starts now
+                except VoicecoachError as exc:
+                    self._device_failed(exc.message)
+                    return
+        room = self._target() - port.queued_seconds()
+        if room > 0:
+            self._write(port, item, room)
+        if item is not None and item.end_t is not None and self._clock() >= item.end_t:
+            self._current = None
+            self._end(item, item.end_t, completed=not item.cut)
+        self._fire_due_ends()
+        self._update_idle()
+
+    def _target(self) -> float:
+        """Seconds to keep queued: enough to ride out a stall while sounding, little when idle
+        (silence only keeps the stream from running dry)."""
+        item = self._current
+        sounding = self._overlays or (item is not None and item.pos < item.stop)
+        return self.settings.queue_seconds if sounding else IDLE_QUEUE_SECONDS
+
+    def _write(self, port: OutputPort, item: _Item | None, room: float) -> None:
+        """One write that fills the queue up to the target (one call, not many: a thread
+        that waits for the GIL between calls would otherwise fall behind)."""
+        size = port.block * max(1, round(room * port.rate / port.block))
         block = np.zeros(size, np.float32)
         n = 0
         started = False
@@ -330,7 +371,7 @@ class Speaker:
             item.silence_after += size - n
         loud = max(n, self._mix_overlays(block) if self._overlays else 0)
         try:
-            t = port.write(block)
+            t = port.write(block, loud=bool(loud))
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
@@ -344,11 +385,6 @@ class Speaker:
                 self._call(self.on_start, item.say.id, t)
             if n and item.pos >= item.stop:
                 item.end_t = t + n / port.rate
-            if item.end_t is not None and self._clock() >= item.end_t:
-                self._current = None
-                self._end(item, item.end_t, completed=not item.cut)
-        self._fire_due_ends()
-        self._update_idle()
 
     def _drain_inbox(self, wait: float) -> None:
         try:
@@ -363,6 +399,9 @@ class Speaker:
                 self._cut_all()
             elif cmd == "beep":
                 self._add_beep(str(arg))
+            elif cmd == "fault":
+                kind, text = arg  # type: ignore[misc]
+                self._fault(str(kind), str(text))
             elif cmd == "close":
                 self._closing = True
                 return
@@ -441,8 +480,8 @@ class Speaker:
         port = self._port
         if port is None:
             return
+        queued = round(port.queued_seconds() * port.rate)
         try:
-            queued = port.queued_frames()
             port.flush()
         except VoicecoachError as exc:
             self._device_failed(exc.message)
