@@ -187,7 +187,7 @@ class SilentSpeaker:
             self._on_start(nxt.id, start)
 
 
-# --- ears: anything that hears (recognizer thread + audio source), wired by commands/run ---
+# --- what the session is wired to (built by voicecoach.wiring) -------------------------
 
 
 class RecorderPort(Protocol):
@@ -589,7 +589,7 @@ class Session:
         for effect in effects:
             self._perform(effect)
         if effects:
-            self._record_many(effect_records(effects, self._rel(event.now)))
+            self._record_many(effect_records(effects, self._rel(after.now)))
         if after.step_index != self._phrases_for or self._phrases_for is None:
             self._phrases_for = after.step_index
             if self._ears is not None:

@@ -98,7 +98,8 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("text,expected", BAD_FILES.values(), ids=BAD_FILES.keys())
-def test_bad_file_is_one_line_naming_file_and_key(text: str, expected: str, run_cli: RunCli) -> None:
+def test_bad_file_is_one_line_naming_file_and_key(text: str, expected: str,
+                                                  run_cli: RunCli) -> None:
     path = write_config(text)
     with pytest.raises(ConfigError) as caught:
         load_config()

@@ -24,11 +24,19 @@ then in a test::
             rec.wait_for_sound(timeout=5)        # every wait is bounded
         spans = rec.sound_spans()                # [(t_start, t_end)] on time.monotonic()
 
-``audio_loop`` is session-scoped (starting the daemon costs ~0.3 s). For a
+``audio_loop`` is session-scoped and shared by every module that imports it
+(one daemon per test run; starting one costs ~2.3 s, see below).
+``loop.play(samples)`` plays float32 mono at 48 kHz and
+returns the write time; ``tone()`` makes a sine. For a
 private daemon (e.g. to kill it mid-test: a device that disappears) use
 ``with pulse_loop() as loop:`` directly; ``loop.stop_daemon()`` /
 ``loop.start_daemon()`` kill and restart it on the same socket, so an open
 client can reconnect.
+
+Starting a daemon takes ~2.3 s: an idle null sink sleeps up to 2 s before it
+notices a new stream (measured: a first stream's writes stall 1.4-1.9 s), so
+the daemon keeps the sink busy with a silent loopback (zeros: the loop stays
+bit-exact) and a throwaway client absorbs the one stall before we hand it out.
 
 Both skip the test (``pytest.skip``) with a clear reason when ``pulseaudio``
 or ``pactl`` is not installed (``apt-get install pulseaudio pulseaudio-utils
@@ -43,7 +51,9 @@ daemon. PortAudio is re-initialised (``sd._terminate(); sd._initialize()``)
 after start and after stop so that sounddevice sees (or stops seeing) the
 ``pulse`` device: do not hold an open sounddevice stream across the fixture's
 start or end. We run as root; the daemon gets ``-n`` (no default.pa), no
-realtime, no shm, an anonymous-auth unix socket and its own HOME.
+realtime, no shm, an anonymous-auth unix socket and its own HOME, and dies
+with the test process even if that is killed. Its log is
+``<runtime_dir>/pulseaudio.log`` (``VC_PULSE_LOG_LEVEL=debug`` for more).
 
 Timestamps
 ----------
@@ -414,11 +424,32 @@ def pulse_loop(runtime_dir: Path | None = None) -> Iterator[PulseLoop]:
             shutil.rmtree(base, ignore_errors=True)
 
 
+_shared_stack: contextlib.ExitStack | None = None
+_shared_loop: PulseLoop | None = None
+_shared_users = 0
+
+
 @pytest.fixture(scope="session")
 def audio_loop() -> Iterator[PulseLoop]:
-    """One private PulseAudio loop for the whole test session (see module docstring)."""
-    with pulse_loop() as loop:
-        yield loop
+    """One private PulseAudio loop for the whole test session (see module docstring).
+
+    pytest makes a separate session fixture for every module that imports this
+    one, so the daemon is shared by reference count: the first user starts it,
+    the last one's teardown stops it.
+    """
+    global _shared_stack, _shared_loop, _shared_users
+    if _shared_loop is None:
+        stack = contextlib.ExitStack()
+        _shared_loop = stack.enter_context(pulse_loop())
+        _shared_stack = stack
+    _shared_users += 1
+    try:
+        yield _shared_loop
+    finally:
+        _shared_users -= 1
+        if _shared_users == 0 and _shared_stack is not None:
+            stack, _shared_stack, _shared_loop = _shared_stack, None, None
+            stack.close()
 
 
 def tone(freq: float = 440.0, seconds: float = 0.5, rate: int = LOOP_RATE,

@@ -7,6 +7,7 @@ import inspect
 import io
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -102,12 +103,12 @@ def widget_text(widget: Widget) -> str:
     return "\n".join(widget_text(child) for child in widget.children if child.display)
 
 
-def screen_text(app: App[object], selector: str = "*") -> str:
+def screen_text(app: App[Any], selector: str = "*") -> str:
     """The text of every matching, displayed widget on the current screen."""
     return "\n".join(widget_text(w) for w in app.screen.query(selector) if w.display)
 
 
-async def settle(pilot: Pilot[object], session: object | None = None) -> None:
+async def settle(pilot: Pilot[Any], session: object | None = None) -> None:
     """Let the coach thread handle everything queued, then let the app render it."""
     sync = getattr(session, "sync", None)
     if callable(sync):
@@ -116,7 +117,7 @@ async def settle(pilot: Pilot[object], session: object | None = None) -> None:
     await asyncio.wait_for(pilot.pause(), TIMEOUT)
 
 
-def press_and_go(app: App[object], key: str) -> None:
+def press_and_go(app: App[Any], key: str) -> None:
     """Send a key without waiting for the screen to settle.
 
     For keys that end the app from a worker thread (quit closes the session
@@ -126,7 +127,7 @@ def press_and_go(app: App[object], key: str) -> None:
     app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
-async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool],
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], bool],
                    what: str = "condition") -> None:
     """Poll (bounded) until `predicate()` holds; sleeps, so it is safe while the app exits."""
     async def loop() -> None:

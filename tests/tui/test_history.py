@@ -43,7 +43,7 @@ async def test_past_sessions_and_top_corrections() -> None:
         rows = screen_text(app, "#history-sessions")
         assert "stop" in rows
         top = screen_text(app, "#history-top")
-        assert "2×" in top and "my knees go in" in top
+        assert "2x" in top and "my knees go in" in top
 
 
 async def test_history_from_the_wrap_up() -> None:

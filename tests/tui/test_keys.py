@@ -15,6 +15,7 @@ from tests.tui.fakes import StaticSession, squat_state
 from voicecoach.tui import make_app
 from voicecoach.tui.confirm_screen import ConfirmScreen
 from voicecoach.tui.help_screen import HelpScreen
+from voicecoach.tui.listen_state import ListenState
 from voicecoach.tui.say_screen import SayScreen
 from voicecoach.tui.session_screen import SessionScreen
 from voicecoach.tui.themes import CONTRAST, LIGHT
@@ -64,7 +65,7 @@ async def test_p_toggles_between_pause_and_resume(static_session: StaticSession)
         await pilot.press("p")
         static_session.push(replace(static_session.state, paused=True))
         await settle(pilot)
-        assert app.screen.query_one("#listen-state").kind == "paused"
+        assert app.screen.query_one("#listen-state", ListenState).kind == "paused"
         await pilot.press("p")
         await settle(pilot)
         assert static_session.commands == ["pause", "resume"]

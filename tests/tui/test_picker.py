@@ -1,4 +1,4 @@
-"""The routine picker: real routine files (built-in and the user's), real checks, a real editor run."""
+"""The routine picker: real routine files (built-in and the user's), real checks, a real editor."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.tui.conftest import screen_text, settle, wait_for
 from tests.tui.fakes import StaticSession, squat_state
@@ -57,7 +58,9 @@ async def open_picker(app: Any, pilot: Any, rows: int = 2) -> PickerScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), "the picker")
     await wait_for(pilot, lambda: len(app.screen.rows) >= rows, "routines listed")
     await settle(pilot)
-    return app.screen
+    screen = app.screen
+    assert isinstance(screen, PickerScreen)
+    return screen
 
 
 async def test_lists_built_in_routines_with_description_and_length() -> None:
@@ -69,7 +72,7 @@ async def test_lists_built_in_routines_with_description_and_length() -> None:
         table = screen_text(app, "#routines")
         assert "Squat: feet first" in table
         assert "steps" in table and "min" in table
-        picker.query_one("#routines").move_cursor(row=names.index("squat"))
+        picker.query_one("#routines", DataTable).move_cursor(row=names.index("squat"))
         await settle(pilot)
         assert "Heels in, pelvis forward" in screen_text(app, "#routine-about")
 

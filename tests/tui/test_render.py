@@ -14,8 +14,9 @@ from tests.tui.conftest import TIMEOUT, screen_text, settle, wait_for
 from tests.tui.fakes import StaticSession, squat_state
 from voicecoach.coach.state import LastHeard, Phase
 from voicecoach.tui import make_app
+from voicecoach.tui.listen_state import ListenState
 from voicecoach.tui.messages import MicLevel, StateChanged
-from voicecoach.tui.mic_meter import meter_text
+from voicecoach.tui.mic_meter import MicMeter, meter_text
 from voicecoach.tui.phrase_hint import hint_phrases
 from voicecoach.tui.tempo import tempo_text
 from voicecoach.tui.wrapup_screen import WrapUpScreen, summary_lines
@@ -91,10 +92,10 @@ async def test_updates_from_the_shell_thread_reach_the_screen(
         await asyncio.wait_for(asyncio.to_thread(thread.join, TIMEOUT), TIMEOUT + 1)
         await wait_for(pilot, lambda: "unplugged" in screen_text(app, "#warning"), "warning")
         screen = app.screen
-        assert screen.query_one("#listen-state").kind == "speaking"
+        assert screen.query_one("#listen-state", ListenState).kind == "speaking"
         assert screen.query_one("#heard").has_class("-rejected")
         assert "not understood" in screen_text(app, "#heard")
-        assert screen.query_one("#mic-meter").level == -6.0
+        assert screen.query_one("#mic-meter", MicMeter).level == -6.0
         assert "4" in screen_text(app, "#reps")
         assert "UP" in screen_text(app, "#tempo")
         assert screen.query_one("#warning").display
@@ -118,7 +119,9 @@ async def test_listening_state_labels(static_session: StaticSession) -> None:
     app = make_app(static_session)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        kind = lambda: app.screen.query_one("#listen-state").kind  # noqa: E731
+
+        def kind() -> str:
+            return app.screen.query_one("#listen-state", ListenState).kind
         static_session.emit("on_status", "listening", "")
         await settle(pilot)
         assert kind() == "listening"
@@ -149,7 +152,7 @@ async def test_finishing_shows_the_wrap_up_once(static_session: StaticSession) -
         await settle(pilot)
         assert sum(isinstance(s, WrapUpScreen) for s in app.screen_stack) == 1
         text = screen_text(app, "#wrapup-summary")
-        assert "2×  my knees are caving in" in text
+        assert "2x  my knees are caving in" in text
         assert "SESSION DONE" in screen_text(app, "#wrapup-title")
 
 

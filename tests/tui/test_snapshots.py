@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import settle, wait_for
+from tests.tui.conftest import screen_text, settle, wait_for
 from tests.tui.fakes import StaticSession, squat_state
 from voicecoach.coach.state import LastHeard, Phase
 from voicecoach.tui import make_app
@@ -29,7 +29,7 @@ def counting_session() -> StaticSession:
 
 
 async def listening(pilot: Pilot[Any]) -> None:
-    session = pilot.app.session
+    session = pilot.app.session  # type: ignore[attr-defined]
     session.emit("on_status", "listening", "")
     session.emit("on_level", -24.0)
     await settle(pilot)
@@ -48,7 +48,8 @@ class TestSession:
 
         async def run_before(pilot: Pilot[Any]) -> None:
             await listening(pilot)
-            pilot.app.session.emit("on_status", "warning", "speaker: no output device")
+            session = pilot.app.session  # type: ignore[attr-defined]
+            session.emit("on_status", "warning", "speaker: no output device")
             await settle(pilot)
 
         assert snap_compare(make_app(StaticSession(state)), run_before=run_before)
@@ -86,8 +87,7 @@ class TestHistory:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), "the picker")
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen)
-                           and "no sessions" in str(app.screen.query_one("#history-empty")
-                                                    .content), "history")
+                           and "no sessions" in screen_text(app, "#history-empty"), "history")
             await settle(pilot)
 
         assert snap_compare(make_app(None), terminal_size=size, run_before=run_before)

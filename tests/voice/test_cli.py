@@ -66,3 +66,11 @@ def test_say_plays_into_the_loop(audio_loop: PulseLoop) -> None:
         assert result.returncode == 0, result.stderr
         assert rec.wait_until(time.monotonic() + 0.1)
     assert rec.first_sound_after(t0) is not None
+
+
+def test_voices_without_the_program_uses_the_library(tmp_path: Path) -> None:
+    """pyttsx3 loads libespeak-ng itself, so voices can be listed without the espeak-ng program."""
+    result = voicecoach("voices", env={"PATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "en-us" in [line.split()[0] for line in result.stdout.splitlines()]
+    assert "pyttsx3" in result.stderr

@@ -13,11 +13,11 @@ threads; their results come back with `call_from_thread`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from voicecoach.coach.state import CoachState
 from voicecoach.errors import VoicecoachError
@@ -32,9 +32,15 @@ class VoicecoachApp(App[int]):
     """Opens on the session screen when given a session, else on the routine picker."""
 
     TITLE = "voicecoach"
-    CSS_PATH = ["app.tcss", "session.tcss", "picker.tcss", "dialogs.tcss"]
+    CSS_PATH = [  # noqa: RUF012 - Textual declares it an instance variable
+        "app.tcss", "session.tcss", "picker.tcss", "dialogs.tcss",
+    ]
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    # The screen gets `-tall` from 32 rows: session.tcss spends the extra rows on space.
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012 - an instance variable in Textual
+        (0, "-short"), (32, "-tall"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+q", "close_and_exit", "Quit", show=False, priority=True),
     ]
@@ -175,5 +181,3 @@ def make_app(
         session, routine_name=routine_name, theme=theme, session_factory=session_factory
     )
 
-
-TCSS_DIR = Path(__file__).parent

@@ -7,10 +7,11 @@ The log is SQLite on disk, so it is read in a worker thread; the screen shows
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -44,10 +45,12 @@ def correction_text(row: CorrectionCount) -> str:
         label = row.answer
     if len(label) > 60:
         label = label[:59] + "…"
-    return f"{row.times:>3}×  {label}  ({row.sessions} session{'s' if row.sessions != 1 else ''})"
+    return f"{row.times:>3}x  {label}  ({row.sessions} session{'s' if row.sessions != 1 else ''})"
 
 
-def read_history(limit: int = SESSION_LIMIT) -> tuple[list[SessionSummary], list[CorrectionCount], list[str]]:
+def read_history(
+    limit: int = SESSION_LIMIT,
+) -> tuple[list[SessionSummary], list[CorrectionCount], list[str]]:
     """(sessions, top corrections, warnings) from the session log; empty when there is none yet."""
     warnings: list[str] = []
     if not locations.session_db().exists():
@@ -57,7 +60,7 @@ def read_history(limit: int = SESSION_LIMIT) -> tuple[list[SessionSummary], list
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q,h", "app.pop_screen", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "app.pop_screen", "Close")]
 
     def __init__(self) -> None:
         super().__init__(id="history")

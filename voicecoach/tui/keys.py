@@ -6,7 +6,7 @@ Each command key sends the same built-in command a spoken phrase would.
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 #: Keys that send a built-in coach command: (keys, command, description, in footer).
 COMMAND_KEYS: tuple[tuple[str, str, str, bool], ...] = (
@@ -22,10 +22,10 @@ COMMAND_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("x,ctrl+s", "stop", "Stop", False),
 )
 
-SESSION_BINDINGS: list[Binding] = [
+SESSION_BINDINGS: list[BindingType] = [
     *(
         Binding(keys, f"command('{command}')", description, show=show,
-                key_display="␣" if keys.startswith("space") else None)
+                key_display="space" if keys.startswith("space") else None)
         for keys, command, description, show in COMMAND_KEYS
     ),
     Binding("p", "toggle_pause", "Pause/Resume"),

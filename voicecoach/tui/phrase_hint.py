@@ -24,9 +24,10 @@ def hint_phrases(state: CoachState) -> list[str]:
     corrections = []
     for phrase in active:
         intent = match(routine, state.step_index, phrase)
-        if intent is not None and intent.kind == CORRECTION and intent.correction is not None:
-            if phrase == intent.correction.when[0] and not intent.correction.is_global:
-                corrections.append(phrase)
+        correction = intent.correction if intent is not None else None
+        if correction is not None and intent is not None and intent.kind == CORRECTION \
+                and phrase == correction.when[0] and not correction.is_global:
+            corrections.append(phrase)
     commands = ["resume" if state.paused else "pause"]
     if state.phase is Phase.RESTING:
         commands.insert(0, "skip_rest")

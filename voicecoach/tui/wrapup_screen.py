@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -13,7 +15,7 @@ from voicecoach.routine.models import Routine
 
 
 def correction_label(routine: Routine, path: str) -> str:
-    """A correction's path (`steps[1].corrections[0]`) -> its first phrase, as the person said it."""
+    """A correction's path (`steps[1].corrections[0]`) -> its first phrase, as people say it."""
     for correction in (*routine.corrections, *(c for s in routine.steps for c in s.corrections)):
         if correction.path == path:
             return correction.when[0]
@@ -34,7 +36,7 @@ def summary_lines(state: CoachState) -> list[str]:
     counts = sorted(state.correction_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if counts:
         lines.append("you asked about:")
-        lines += [f"  {n}×  {correction_label(routine, path)}" for path, n in counts[:5]]
+        lines += [f"  {n}x  {correction_label(routine, path)}" for path, n in counts[:5]]
     else:
         lines.append("no corrections asked for")
     return lines
@@ -43,9 +45,9 @@ def summary_lines(state: CoachState) -> list[str]:
 class WrapUpScreen(Screen[None]):
     """q quits; Enter goes back to the routine picker (when the app can start another)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "app.close_and_exit", "Quit"),
-        Binding("enter", "app.back_to_picker", "Pick another"),
+        Binding("enter", "back_to_picker", "Pick another"),
         Binding("h", "app.show_history", "History"),
     ]
 
@@ -53,11 +55,27 @@ class WrapUpScreen(Screen[None]):
         super().__init__(id="wrapup")
         self._state = state
 
+    @property
+    def can_pick_another(self) -> bool:
+        return getattr(self.app, "session_factory", None) is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a session factory (a session given on the command line) there is
+        # no picker to go back to: hide the key rather than offer a dead end.
+        if action == "back_to_picker":
+            return self.can_pick_another
+        return True
+
+    async def action_back_to_picker(self) -> None:
+        await self.app.run_action("app.back_to_picker")
+
     def compose(self) -> ComposeResult:
         done = self._state.phase is Phase.DONE
         with Vertical(id="wrapup-box"):
             yield Static("SESSION DONE" if done else "SESSION STOPPED", id="wrapup-title")
             yield Static("\n".join(summary_lines(self._state)), id="wrapup-summary")
-            yield Static("q: quit · Enter: pick another routine · h: history",
-                         id="wrapup-keys")
+            keys = ["q: quit", "Enter: pick another routine", "h: history"]
+            if not self.can_pick_another:
+                keys.remove("Enter: pick another routine")
+            yield Static(" · ".join(keys), id="wrapup-keys")
         yield Footer()

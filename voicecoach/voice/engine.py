@@ -138,6 +138,7 @@ def pyttsx3_voices() -> list[VoiceInfo]:
     for v in found:
         langs = [lang.decode() if isinstance(lang, bytes) else str(lang) for lang in v.languages]
         language = langs[0] if langs else v.id
-        voices.append(VoiceInfo(name=language, language=language, gender=str(v.gender or ""),
+        gender = str(v.gender or "").lower()
+        voices.append(VoiceInfo(name=language, language=language, gender=gender,
                                 description=str(v.name)))
     return voices
