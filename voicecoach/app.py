@@ -208,7 +208,7 @@ class EarsPort(Protocol):
 
     def set_phrases(self, phrases: tuple[str, ...]) -> None: ...
 
-    def speaking_started(self, t: float) -> None: ...
+    def speaking_started(self, t: float, text: str = "") -> None: ...
 
     def speaking_ended(self, t: float) -> None: ...
 
@@ -628,7 +628,9 @@ class Session:
             self._speaking.add(say_id)
             effect = self._says.get(say_id)
         if self._ears is not None:
-            _safely("gating the mic", lambda: self._ears.speaking_started(t))  # type: ignore[union-attr]
+            words = effect.text if effect is not None else ""
+            _safely("gating the mic",
+                    lambda: self._ears.speaking_started(t, words))  # type: ignore[union-attr]
         self._notify("on_status", "speaking", effect.text if effect is not None else "")
         self._inbox.put(_Item("said", ("start", say_id, t, True, effect)))
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from voicecoach.errors import VoicecoachError
+from voicecoach.routine.phrases import phrase_key
 
 if TYPE_CHECKING:
     from voicecoach.app import Session
@@ -89,11 +90,11 @@ class Source(Protocol):
 
 
 class Gate(Protocol):
-    def speaking_started(self, t: float) -> None: ...
+    def speaking_started(self, t: float, text: str = "") -> None: ...
 
     def speaking_ended(self, t: float) -> None: ...
 
-    def allows(self, hypothesis: Any, start: float, end: float) -> bool: ...
+    def allows(self, hypothesis: Any, onset: float, end: float) -> bool: ...
 
 
 # --- sources ---------------------------------------------------------------------------
@@ -316,47 +317,74 @@ def resample_int16(block: np.ndarray, src: int, dst: int) -> np.ndarray:
 
 
 class SimpleGate:
-    """Half-duplex by the known playback window: reject what was heard while we spoke.
+    """Half-duplex by the known playback window: what starts while we speak is our own voice.
 
-    Used when the speech layer has no `MicGate`. An utterance whose audio
-    overlaps [speech start, speech end + tail] is the coach's own voice unless
-    it is a barge-in command ("stop", "pause" and their phrases) heard with at
-    least `barge_in_confidence`.
+    Used when the speech layer has no `MicGate`. An utterance whose speech
+    *began* inside [speech start - lead, speech end + tail] is taken for the
+    coach's own words and rejected. Judging by the onset, not by any overlap,
+    matters: a person who answers 0.3 s after the coach stops must be heard,
+    even though the recognizer's utterance reaches back into the coach's last
+    word.
+
+    Barge-in: "stop" and "pause" (and their phrases) are let through during
+    the window when heard with at least `barge_in_confidence`, so a person can
+    cut a long answer short; but never when the coach's own text in that
+    window contains the same words ("Pain means stop."), which is exactly when
+    the recognizer would hear them from the loudspeaker.
     """
 
-    def __init__(self, tail: float = 0.5, barge_in: Iterable[str] = ("stop", "pause"),
+    def __init__(self, tail: float = 0.35, lead: float = 0.1,
+                 barge_in: Iterable[str] = ("stop", "pause"),
                  barge_in_confidence: float = 0.85) -> None:
         self.tail = tail
-        self.barge_in = {w.lower() for w in barge_in}
+        """Seconds after the last sample during which the room (and the loop) still echoes it."""
+        self.lead = lead
+        """Seconds of slack before the first sample (the speaker's start time is an estimate)."""
+        self.barge_in = {phrase_key(w) for w in barge_in}
         self.barge_in_confidence = barge_in_confidence
         self._lock = threading.Lock()
-        self._windows: list[tuple[float, float]] = []
+        self._windows: list[tuple[float, float, frozenset[str]]] = []
         self._speaking_since: float | None = None
+        self._speaking_words: set[str] = set()
 
-    def speaking_started(self, t: float) -> None:
+    def speaking_started(self, t: float, text: str = "") -> None:
         with self._lock:
             if self._speaking_since is None:
                 self._speaking_since = t
+            self._speaking_words |= set(spoken_keys(text))
 
     def speaking_ended(self, t: float) -> None:
         with self._lock:
             if self._speaking_since is not None:
-                self._windows.append((self._speaking_since, t + self.tail))
+                self._windows.append((self._speaking_since - self.lead, t + self.tail,
+                                      frozenset(self._speaking_words)))
                 self._windows = self._windows[-20:]
                 self._speaking_since = None
+                self._speaking_words = set()
 
-    def overlaps(self, start: float, end: float) -> bool:
+    def own_words(self, onset: float) -> frozenset[str] | None:
+        """The words we were saying when an utterance began at `onset`; None: we were quiet."""
         with self._lock:
-            if self._speaking_since is not None and end >= self._speaking_since:
-                return True
-            return any(start <= w_end and end >= w_start for w_start, w_end in self._windows)
+            if self._speaking_since is not None and onset >= self._speaking_since - self.lead:
+                return frozenset(self._speaking_words)
+            for w_start, w_end, words in self._windows:
+                if w_start <= onset <= w_end:
+                    return words
+        return None
 
-    def allows(self, hypothesis: Any, start: float, end: float) -> bool:
-        if not self.overlaps(start, end):
+    def allows(self, hypothesis: Any, onset: float, end: float) -> bool:
+        words = self.own_words(onset)
+        if words is None:
             return True
-        text = str(getattr(hypothesis, "text", "")).strip().lower()
-        return text in self.barge_in and float(
-            getattr(hypothesis, "confidence", 0.0)) >= self.barge_in_confidence
+        key = phrase_key(str(getattr(hypothesis, "text", "")))
+        confidence = float(getattr(hypothesis, "confidence", 0.0))
+        return (key in self.barge_in and confidence >= self.barge_in_confidence
+                and not set(key.split()) <= words)
+
+
+def spoken_keys(text: str) -> tuple[str, ...]:
+    """The words of `text` as phrase keys compare them (lower case, no apostrophes)."""
+    return tuple(phrase_key(w) for w in text.split() if phrase_key(w))
 
 
 # --- the ears --------------------------------------------------------------------------
@@ -410,8 +438,8 @@ class Ears:
         with self._phrases_lock:
             self._pending.phrases = tuple(phrases)
 
-    def speaking_started(self, t: float) -> None:
-        self.gate.speaking_started(t)
+    def speaking_started(self, t: float, text: str = "") -> None:
+        self.gate.speaking_started(t, text)
 
     def speaking_ended(self, t: float) -> None:
         self.gate.speaking_ended(t)
@@ -452,6 +480,7 @@ class Ears:
         session = self._session
         assert session is not None
         recognizer = self._make_recognizer()
+        preroll = float(getattr(recognizer, "preroll_s", 0.0) or 0.0)
         with self._phrases_lock:
             if self._pending.phrases is None and self._current_phrases:
                 self._pending.phrases = self._current_phrases
@@ -516,7 +545,8 @@ class Ears:
                 # Bounded: in a noisy room no chunk is silent, and an unbounded
                 # start would reach back into the coach's last sentence.
                 start = max(utterance_start, now - MAX_UTTERANCE)
-                self._deliver(session, hyps, start, now, fed_seconds=fed / RATE)
+                self._deliver(session, hyps, start, now, fed_seconds=fed / RATE,
+                              preroll=preroll)
                 utterance_start = None
             elif _is_silent(pcm):
                 utterance_start = None
@@ -529,12 +559,14 @@ class Ears:
             self._current_phrases = phrases
 
     def _deliver(self, session: Session, hyps: list[Any], start: float, end: float,
-                 fed_seconds: float | None = None) -> None:
+                 fed_seconds: float | None = None, preroll: float = 0.0) -> None:
         """Hand hypotheses to the session, gated; `start`/`end` are monotonic estimates.
 
         A hypothesis that knows where its speech was in the recognizer's stream
         (`start_s`/`end_s`, seconds since the stream began) is placed exactly:
-        the stream's "now" is `fed_seconds`, which arrived at `end`.
+        the stream's "now" is `fed_seconds`, which arrived at `end`; its onset
+        is `start_s` plus the recognizer's pre-roll (audio kept from before the
+        speech began, so a soft first consonant is not lost).
         """
         for hyp in hyps:
             text = str(getattr(hyp, "text", "") or "").strip()
@@ -542,7 +574,8 @@ class Ears:
             h_start, h_end = start, end
             s_end = float(getattr(hyp, "end_s", 0.0) or 0.0)
             if fed_seconds is not None and s_end > 0.0:
-                h_start = end - (fed_seconds - float(getattr(hyp, "start_s", 0.0) or 0.0))
+                s_start = float(getattr(hyp, "start_s", 0.0) or 0.0)
+                h_start = end - (fed_seconds - min(s_start + preroll, s_end))
                 h_end = end - (fed_seconds - s_end)
             if not text:
                 # Rejected by the recognizer (not a command): shown and logged, never acted on.

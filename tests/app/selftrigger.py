@@ -76,7 +76,9 @@ def speak_all(routine: Routine, texts: list[str], engine: str = "pocketsphinx",
         if say_id == last_end["id"]:
             done.set()
 
-    speaker = Speaker(VoiceSettings(device=device), on_start=lambda i, t: ears.speaking_started(t),
+    texts_by_id = {n: text for n, text in enumerate(texts, start=1)}
+    speaker = Speaker(VoiceSettings(device=device),
+                      on_start=lambda i, t: ears.speaking_started(t, texts_by_id.get(i, "")),
                       on_end=on_end)
     try:
         ears.start(collector)  # type: ignore[arg-type]

@@ -62,19 +62,19 @@ def test_a_short_routine_by_voice_from_start_to_end(coach: Any) -> None:
     run.wait_record(lambda r: r["kind"] == "ready", timeout=20)
     run.wait_quiet()
 
+    # "repeat" repeats the cue.
+    mark = len(run.records())
+    run.say("repeat")
+    assert _heard(run, mark, "repeat")["intent"] == "repeat"
+    run.wait_record(lambda r: r["kind"] == "say" and r["text"].startswith("Stand tall"), 10, mark)
+    run.wait_quiet()
+
     # A correction phrase in its step gets its answer.
     mark = len(run.records())
     run.say("my heels are lifting")
     heard = _heard(run, mark, "my heels are lifting")
     assert heard["intent"] == "correction" and heard["path"] == "steps[0].corrections[0]"
     run.wait_record(lambda r: r["kind"] == "say" and "Roll the heels in" in r["text"], 10, mark)
-    run.wait_quiet()
-
-    # "repeat" repeats the cue.
-    mark = len(run.records())
-    run.say("repeat")
-    assert _heard(run, mark, "repeat")["intent"] == "repeat"
-    run.wait_record(lambda r: r["kind"] == "say" and r["text"].startswith("Stand tall"), 10, mark)
     run.wait_quiet()
 
     # "that hurts" pauses; "resume" carries on.

@@ -170,3 +170,14 @@ async def test_start_is_called_once_when_idle() -> None:
         await settle(pilot)
         assert session.started == 1
         assert len(session.listeners) == 1
+
+
+async def test_a_tall_terminal_gets_the_roomy_layout(static_session: StaticSession) -> None:
+    app = make_app(static_session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.has_class("-tall")
+    app = make_app(StaticSession(squat_state()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.has_class("-short")

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,11 +25,11 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 class Tmux:
-    def __init__(self, socket: str) -> None:
+    def __init__(self, socket: Path) -> None:
         self.socket = socket
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+        return subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True,
                               text=True, timeout=10, check=check)
 
     def screen(self) -> str:
@@ -59,7 +58,7 @@ class Tmux:
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    server = Tmux(f"voicecoach-test-{uuid.uuid4().hex[:8]}")
+    server = Tmux(tmp_path / "tmux.sock")
     yield server
     server.run("kill-server", check=False)
 
@@ -101,7 +100,13 @@ def test_real_app_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
 
     tmux.keys("q")
     tmux.wait_for("Quit the session?")
-    tmux.keys("y")
+    tmux.keys("n")
+    tmux.wait_for("Roll your heels in")
+
+    # Ctrl-S reaches the app (raw mode: no XON/XOFF flow control) and stops the session.
+    tmux.keys("C-s")
+    tmux.wait_for("SESSION STOPPED")
+    tmux.keys("q")
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and not rc_file.exists():
         time.sleep(0.1)

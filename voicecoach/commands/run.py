@@ -185,20 +185,22 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
                                   notice=lambda text: session.report("warning", text))
         return wiring.build_session(routine, opts, more)
 
-    app = make_app(session, theme=opts.theme, session_factory=session_factory)
     # The notices went to stderr, which the full screen hides: show them in the app
     # too (queued now, delivered once the app has started the session and listens).
     for text in parts.notices:
         session.report("warning", text)
+    app: Any = None
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         # The signal arrives on the main thread, which runs Textual's loop: hand
         # the exit to a helper thread so it goes through call_from_thread.
-        threading.Thread(target=lambda: _exit_app(app), daemon=True).start()
+        if app is not None:
+            threading.Thread(target=lambda: _exit_app(app), daemon=True).start()
 
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         with _stderr_to_file():
+            app = make_app(session, theme=opts.theme, session_factory=session_factory)
             app.run()
     except KeyboardInterrupt:
         pass
@@ -211,12 +213,14 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
 
 @contextlib.contextmanager
 def _stderr_to_file() -> Iterator[None]:
-    """Send fd 2 to a file while the TUI owns the terminal.
+    """Send fd 2 to a file while the TUI owns the terminal; Textual keeps the terminal.
 
     ALSA and PortAudio print straight to fd 2 from C when a device fails (a
     mic unplugged mid-session prints a dozen lines per retry); on a full-screen
     app those lines land on top of the screen. The TUI shows the same problems
     as one-line warnings; the raw text stays in the file for bug reports.
+    Textual draws on `sys.__stderr__`, so that is pointed at a duplicate of the
+    terminal's descriptor before fd 2 itself is redirected.
     """
     from voicecoach import locations
 
@@ -227,16 +231,29 @@ def _stderr_to_file() -> Iterator[None]:
     except OSError:
         yield  # no cache dir: live with the noise rather than fail
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
+    original = sys.__stderr__
+    if original is None:
+        os.close(target)
+        yield
+        return
+    original.flush()
+    saved_fd = os.dup(2)
+    terminal = os.fdopen(os.dup(2), "w", encoding=original.encoding, errors=original.errors,
+                         buffering=1)
+    saved_stderr = sys.stderr
     try:
+        sys.__stderr__ = terminal  # type: ignore[misc]
+        sys.stderr = terminal
         os.dup2(target, 2)
         yield
     finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+        terminal.flush()
+        os.dup2(saved_fd, 2)
+        sys.__stderr__ = original  # type: ignore[misc]
+        sys.stderr = saved_stderr
+        os.close(saved_fd)
         os.close(target)
+        terminal.close()
 
 
 def _exit_app(app: Any) -> None:

@@ -13,6 +13,7 @@ threads; their results come back with `call_from_thread`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -96,19 +97,25 @@ class VoicecoachApp(App[int]):
 
     # --- starting and ending sessions ------------------------------------------------
 
-    def start_routine(self, routine: Routine) -> None:
-        """From the picker: build a session off the UI thread, then show it."""
+    def start_routine_file(self, path: Path) -> None:
+        """From the picker: check the file and build a session off the UI thread, then show it."""
         if self.session_factory is None:
             self._picker_problems(["this app was started without a way to start sessions"])
             return
-        self._build_session(routine)
+        self._build_session(path)
 
     @work(thread=True, exclusive=True, group="session-factory")
-    def _build_session(self, routine: Routine) -> None:
+    def _build_session(self, path: Path) -> None:
+        from voicecoach.routine import check_file
+
         factory = self.session_factory
         assert factory is not None
+        result = check_file(path)
+        if result.routine is None:
+            self.call_from_thread(self._picker_problems, [str(p) for p in result.problems])
+            return
         try:
-            session = factory(routine)
+            session = factory(result.routine)
         except VoicecoachError as exc:
             problems = getattr(exc, "problems", None) or [exc.message]
             self.call_from_thread(self._picker_problems, list(problems))

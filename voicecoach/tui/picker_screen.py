@@ -100,7 +100,9 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("routine", "length", "from", "status")
+        # Fixed widths: they fit 80 columns, and the header never lags behind the rows.
+        for label, width in (("routine", 28), ("length", 18), ("from", 9), ("status", 12)):
+            table.add_column(label, width=width)
         self.query_one("#routine-problems", Static).display = False
         self.refresh_rows()
 
@@ -164,12 +166,9 @@ class PickerScreen(Screen[None]):
         row = self.current
         if row is None:
             return
-        # Check again: the file may have changed since the list was drawn.
-        result = check_file(row.entry.path)
-        if result.routine is None:
-            self.show_problems(tuple(str(p) for p in result.problems))
-            return
-        self.vc_app.start_routine(result.routine)
+        # The app checks the file again (it may have changed since the list was
+        # drawn) and builds the session, both off the UI thread.
+        self.vc_app.start_routine_file(row.entry.path)
 
     def action_edit(self) -> None:
         row = self.current
