@@ -78,16 +78,19 @@ def answer_latencies(loop: Any, rounds: int, work: Path) -> tuple[list[float], i
                     missed += 1
                     continue
                 rec.wait_until(answer["at"] + 0.3, timeout=5)
-                end_of_speech = rec.last_sound_after(played.start - 0.05, threshold=0.01)
-                # The command's own last sample: the loudest stretch before the answer.
+                # End of speech: the command's last loud sample, looked for between the
+                # clip's start and shortly before the speaker says its answer began (the
+                # answer may start before `play()` returns). The answer's first sound is
+                # then the first loud sample after a short gap (the endpointer waits for
+                # at least 0.2 s of silence, so nothing of the command comes later).
                 data, times = rec.snapshot()
-                window = (times >= played.start - 0.05) & (times <= played.end + 0.05)
+                window = (times >= played.start - 0.05) & (times <= answer["at"] - 0.05)
                 loud = np.flatnonzero(window & (np.abs(data) > 0.01))
-                if loud.size == 0 or end_of_speech is None:
+                if loud.size == 0:
                     missed += 1
                     continue
                 end_of_speech = float(times[loud[-1]])
-                first_sound = rec.first_sound_after(end_of_speech + 0.03, threshold=0.01)
+                first_sound = rec.first_sound_after(end_of_speech + 0.05, threshold=0.01)
                 if first_sound is None:
                     missed += 1
                     continue

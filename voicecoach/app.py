@@ -627,7 +627,8 @@ class Session:
         with self._speaking_lock:
             self._speaking.add(say_id)
             effect = self._says.get(say_id)
-        if self._ears is not None:
+        # A silent speaker makes no sound the mic could hear: nothing to gate.
+        if self._ears is not None and self._silent is None:
             words = effect.text if effect is not None else ""
             _safely("gating the mic",
                     lambda: self._ears.speaking_started(t, words))  # type: ignore[union-attr]
@@ -642,7 +643,7 @@ class Session:
             effect = self._says.pop(say_id, None)
             if not self._says:
                 self._quiet.set()
-        if self._ears is not None and was_speaking:
+        if self._ears is not None and was_speaking and self._silent is None:
             _safely("ungating the mic", lambda: self._ears.speaking_ended(t))  # type: ignore[union-attr]
         self._inbox.put(_Item("said", ("end", say_id, t, completed, effect)))
         if was_speaking and not self._speaking:

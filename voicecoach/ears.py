@@ -635,7 +635,8 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
         note("speech recognition is not available in this install; using the keyboard")
         return None, "text", True
     probe = make(engine, routine, opts.model)  # raises EngineUnavailable/ModelMissing: exit 1
-    engine_name = str(getattr(probe, "engine", None) or getattr(probe, "name", engine))
+    choice = getattr(probe, "choice", None)
+    engine_name = str(getattr(choice, "engine", None) or getattr(probe, "name", engine))
     check_vocabulary(routine, engine_name, opts.model, _display_name(opts.routine), note)
     first = [probe]
 

@@ -47,6 +47,8 @@ class CoachRun:
     proc: subprocess.Popen[str]
     log_path: Path
     played: list[Played] = field(default_factory=list)
+    retries: list[str] = field(default_factory=list)
+    """Commands that had to be said again (not understood the first time)."""
     _offset: int = 0
     _records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -117,6 +119,31 @@ class CoachRun:
         played = Played(text, start, time.monotonic())
         self.played.append(played)
         return played
+
+    def command(self, text: str, intent: str, attempts: int = 3,
+                timeout: float = 8.0) -> tuple[int, dict[str, Any]]:
+        """Say `text` until it is accepted as `intent`, like a person repeating themselves.
+
+        Returns (index of the first record after the accepted attempt's start,
+        the accepted heard record). Each retry is counted in `self.retries`:
+        recognition accuracy is the speech benchmark's business; here what
+        matters is what the coach does once it understood.
+        """
+        for attempt in range(attempts):
+            self.wait_quiet()
+            mark = len(self.records())
+            self.say(text)
+            try:
+                heard = self.wait_record(
+                    lambda r: r["kind"] == "heard" and r.get("source") == "voice"
+                    and r.get("outcome") == "accepted", timeout, mark)
+            except AssertionError:
+                if self.proc.poll() is not None or attempt == attempts - 1:
+                    raise
+                self.retries.append(text)
+                continue
+            return mark, heard
+        raise AssertionError(f"{text!r} never heard")
 
     def heard_after(self, index: int) -> list[dict[str, Any]]:
         return [r for r in self.records()[index:] if r["kind"] == "heard"]

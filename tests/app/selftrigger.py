@@ -29,7 +29,7 @@ class Collector:
     ready: threading.Event = field(default_factory=threading.Event)
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
-             accepted: bool = True, at: float | None = None) -> None:
+             accepted: bool = True, at: float | None = None, reason: str = "") -> None:
         self.heard.append((text, confidence, accepted))
 
     def mic_lost(self, text: str = "") -> None:
@@ -92,6 +92,9 @@ def speak_all(routine: Routine, texts: list[str], engine: str = "pocketsphinx",
                 raise AssertionError(f"the speaker never finished {text!r}")
             time.sleep(gap)
         time.sleep(1.0)  # the tail of the last text reaches the recognizer
+        # A listen thread that died would have heard nothing: zero would be a lie.
+        if ears.crashes or ears.restarts:
+            raise AssertionError(f"the listen thread crashed: {ears.crashes}")
     finally:
         ears.close()
         speaker.close()

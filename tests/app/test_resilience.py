@@ -161,6 +161,7 @@ def test_a_crashed_listen_thread_is_restarted(short: Any, sessions: list[Session
     session.start()
     assert wait_until(lambda: len(made) >= 2 and made[-1].chunks > 5, 15)
     assert ears.restarts >= 1
+    assert session.sync()  # the warning travels through the coach thread
     assert any(kind == "warning" and "restarted" in text for kind, text in statuses.items)
 
 

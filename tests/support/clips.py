@@ -24,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-VOICES: tuple[str, ...] = ("en-us", "en", "en-us+f3")
-"""Three voices that differ audibly: US male, British male, US female."""
+VOICES: tuple[str, ...] = ("en-us", "en", "en-us+f2")
+"""espeak-ng voices that differ audibly: US male, British male, US female."""
+FLITE_VOICES: tuple[str, ...] = ("flite:slt", "flite:rms")
+"""flite (CMU) voices, used when flite is installed: US female, US male."""
 RATES: tuple[int, ...] = (140, 175)
 """Words per minute: calm and brisk."""
 SAMPLE_RATE = 16000
@@ -51,15 +53,25 @@ def espeak_version() -> str:
 def clip_path(text: str, voice: str = "en-us", rate: int = 160,
               sample_rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
     """A cached WAV of `text` spoken by espeak-ng, 16-bit, at the rate/channels asked for."""
-    key = "|".join([text, voice, str(rate), str(sample_rate), str(channels), espeak_version()])
+    engine = "flite" if voice.startswith("flite:") else espeak_version()
+    key = "|".join([text, voice, str(rate), str(sample_rate), str(channels), engine])
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     path = cache_dir() / f"{digest}.wav"
     if path.exists():
         return path
-    raw = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text],
-        capture_output=True, check=True,
-    ).stdout
+    if voice.startswith("flite:"):
+        # flite's CMU voices are closer to real speech than espeak-ng's formant synthesis.
+        if not have_flite():
+            raise RuntimeError("flite is not installed (apt-get install flite)")
+        with tempfile.NamedTemporaryFile(suffix=".wav") as out:
+            subprocess.run(["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", out.name],
+                           check=True, capture_output=True)
+            raw = Path(out.name).read_bytes()
+    else:
+        raw = subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text],
+            capture_output=True, check=True,
+        ).stdout
     tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
     subprocess.run(
         ["sox", "-q", "-t", "wav", "-", "-r", str(sample_rate), "-c", str(channels),
@@ -235,3 +247,7 @@ NON_COMMANDS: tuple[str, ...] = (
     "open the window please",
 )
 """Ordinary talk in a home gym, none of it a command of any built-in routine."""
+
+
+def have_flite() -> bool:
+    return shutil.which("flite") is not None

@@ -159,17 +159,22 @@ class WavSource:
 # --- microphones ----------------------------------------------------------------
 
 
-def _sd() -> Any:
-    """sounddevice, re-initialised so a sound server started after import is seen."""
+def _sd(reinit: bool = False) -> Any:
+    """sounddevice; with `reinit`, PortAudio restarted so a sound server started after import is seen.
+
+    Re-initialising closes every stream of the process (the speaker's too), so it
+    is done only when the device list came up empty, never on a routine open.
+    """
     try:
         import sounddevice as sd
     except OSError as exc:  # libportaudio missing
         raise AudioDeviceError(f"PortAudio is not available ({exc}); install libportaudio2") from None
-    try:
-        sd._terminate()
-        sd._initialize()
-    except sd.PortAudioError as exc:
-        raise AudioDeviceError(f"cannot start PortAudio: {exc}") from None
+    if reinit:
+        try:
+            sd._terminate()
+            sd._initialize()
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"cannot start PortAudio: {exc}") from None
     return sd
 
 
@@ -186,7 +191,12 @@ class DeviceInfo:
 
 
 def list_devices() -> list[DeviceInfo]:
-    sd = _sd()
+    found = _list_devices(reinit=False)
+    return found if any(d.inputs for d in found) else _list_devices(reinit=True)
+
+
+def _list_devices(reinit: bool) -> list[DeviceInfo]:
+    sd = _sd(reinit)
     try:
         devices = sd.query_devices()
         hostapis = sd.query_hostapis()
@@ -316,8 +326,6 @@ class MicSource:
                 try:
                     self.open()
                     self.last_error = None
-                    if self.reopened or self.device is None:
-                        pass
                     self.reopened += 1
                 except AudioDeviceError as exc:
                     self.last_error = exc

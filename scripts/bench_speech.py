@@ -1,0 +1,298 @@
+"""Speech benchmark section: accuracy in noise, false accepts, latency, RTF, load time, RSS.
+
+`run(quick)` returns {"title", "rows", "markdown"}; scripts/bench.py calls it and
+writes bench/. Run alone: `python scripts/bench_speech.py [--quick] [--json]`.
+
+Every engine decodes the same clips (espeak-ng voices, plus flite's CMU voices
+when flite is installed) through the real streaming recognizer, in 50 ms
+chunks, as the microphone would feed it. Each engine runs in its own
+subprocess so its peak RSS is its own. The peer row is pocketsphinx as the
+SpeechRecognition library uses it: the default language model, no grammar,
+no rejection; a heard text counts as a command when it *is* a phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+TARGETS = {"clean": 0.97, "snr10": 0.90, "false_accept": 0.03, "p95_ms": 300.0, "rtf": 0.15,
+           "rss_mb": {"pocketsphinx": 120.0, "vosk": 250.0, "peer": 120.0}}
+SNRS = (20, 10, 5, 0)
+CHUNK = 800  # 50 ms at 16 kHz
+
+
+def _routine():  # noqa: ANN202 - bench helper
+    from voicecoach.routine.models import Correction, Routine, Step
+
+    try:
+        from voicecoach.routine import load_routine  # type: ignore[attr-defined]
+
+        return load_routine("squat")
+    except Exception:  # noqa: BLE001 - routine helper not landed yet: a stand-in squat routine
+        return Routine(name="squat (stand-in)", steps=(
+            Step("heels", "Heels", "Roll your heels in.", corrections=(
+                Correction(("my heels are lifting", "heels coming up"), "Weight forward.",
+                           path="steps[0].corrections[0]"),
+                Correction(("my knees cave in",), "Push the knees out.",
+                           path="steps[0].corrections[1]"),)),),
+            corrections=(Correction(("that hurts", "sharp pain"), "Stop.", "pause", "corrections[0]"),))
+
+
+def _voices(quick: bool) -> list[tuple[str, int]]:
+    from tests.support import clips
+
+    voices = [("en-us", 150), ("en-us+f2", 170)] if quick else [("en-us", 140), ("en-us+f2", 170),
+                                                                  ("en", 160)]
+    if clips.have_flite():
+        voices += [("flite:slt", 0)] if quick else [("flite:slt", 0), ("flite:rms", 0)]
+    return voices
+
+
+def _feed(rec, pcm: bytes) -> tuple[list, float, float | None]:  # noqa: ANN001
+    """Feed like a mic; returns (hypotheses, decode seconds, latency from last speech chunk)."""
+    hyps = []
+    busy = 0.0
+    latency = None
+    speech_end = None
+    for i in range(0, len(pcm), CHUNK * 2):
+        t0 = time.perf_counter()
+        out = rec.accept(pcm[i:i + CHUNK * 2])
+        dt = time.perf_counter() - t0
+        busy += dt
+        for h in out:
+            # audio time from end of speech to the chunk that produced the decision, plus compute
+            pos = (i + CHUNK * 2) / 32000
+            latency = max(0.0, pos - (speech_end if speech_end is not None else h.end_s)) + h.decode_s
+            hyps.append(h)
+    t0 = time.perf_counter()
+    hyps += rec.flush()
+    busy += time.perf_counter() - t0
+    return hyps, busy, latency
+
+
+def _worker(engine: str, quick: bool) -> dict:
+    import numpy as np
+
+    from tests.support import clips
+    from voicecoach.coach.intents import all_phrases, match
+
+    routine = _routine()
+    phrases = list(all_phrases(routine))
+    t0 = time.perf_counter()
+    if engine == "peer":
+        rec = _PeerSphinx()
+    else:
+        from voicecoach.speech import make_recognizer
+
+        rec = make_recognizer(engine, routine)
+    load_s = time.perf_counter() - t0
+    rec.set_phrases(phrases)
+    voices = _voices(quick)
+    cmd_phrases = phrases[::3] if quick else phrases
+    non = clips.NON_COMMANDS[:8] if quick else clips.NON_COMMANDS
+    conditions = [("clean", None, None)] + [
+        (f"{kind}{snr}", kind, snr) for kind in (("pink", "music") if quick else ("white", "pink", "music"))
+        for snr in SNRS]
+    stats: dict[str, list[int]] = {}
+    lat: list[float] = []
+    audio_s = busy_s = 0.0
+    for cname, kind, snr in conditions:
+        right = wrong = 0
+        n = 0
+        for p in cmd_phrases:
+            for k, (voice, rate) in enumerate(voices):
+                x = clips.pad(clips.speak(p, voice, rate), 0.4, 0.8)
+                if kind:
+                    x = clips.mix_snr(x, kind, snr, seed=k + n)
+                pcm = x.tobytes()
+                hyps, busy, latency = _feed(rec, pcm)
+                audio_s += len(pcm) / 32000
+                busy_s += busy
+                texts = [h.text for h in hyps if h.text]
+                intents = [match(routine, None, t) for t in texts]
+                want = match(routine, None, p)
+                n += 1
+                if intents and intents[0] == want and len(intents) == 1:
+                    right += 1
+                    if cname == "clean" and latency is not None:
+                        lat.append(latency)
+                elif intents:
+                    wrong += 1
+        stats[cname] = [right, wrong, n]
+    fa = 0
+    nn = 0
+    for s in non:
+        for k, (voice, rate) in enumerate(voices):
+            pcm = clips.pad(clips.speak(s, voice, rate), 0.4, 0.8).tobytes()
+            hyps, busy, _ = _feed(rec, pcm)
+            nn += 1
+            fa += any(h.text and match(routine, None, h.text) for h in hyps)
+    noise_fa = 0
+    noise_n = 0
+    for kind in ("white", "pink", "music"):
+        for seed in range(2 if quick else 5):
+            pcm = clips.noise_only(3.0, kind, -30.0, seed=seed).tobytes()
+            hyps, _, _ = _feed(rec, pcm)
+            noise_n += 1
+            noise_fa += any(h.text and match(routine, None, h.text) for h in hyps)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lat_ms = np.array(lat) * 1000 if lat else np.array([float("nan")])
+    return {
+        "engine": engine, "load_s": load_s, "stats": stats, "false_accept": [fa, nn],
+        "noise_false_accept": [noise_fa, noise_n], "p50_ms": float(np.percentile(lat_ms, 50)),
+        "p95_ms": float(np.percentile(lat_ms, 95)), "rtf": busy_s / max(audio_s, 1e-9),
+        "rss_mb": rss_mb, "voices": [v for v, _ in voices], "clips_per_condition": stats["clean"][2],
+    }
+
+
+class _PeerSphinx:
+    """Pocketsphinx with its default LM and no grammar or rejection (SpeechRecognition's Sphinx path)."""
+
+    name = "peer"
+
+    def __init__(self) -> None:
+        import pocketsphinx as ps
+
+        from voicecoach.speech.base import StreamingRecognizer
+
+        cfg = ps.Decoder.default_config()
+        root = Path(ps.get_model_path()) / "en-us"
+        cfg["hmm"] = str(root / "en-us")
+        cfg["dict"] = str(root / "cmudict-en-us.dict")
+        cfg["lm"] = str(root / "en-us.lm.bin")
+        cfg["loglevel"] = "FATAL"
+        decoder = ps.Decoder(cfg)
+
+        class Peer(StreamingRecognizer):
+            name = "peer"
+
+            def _begin(self) -> None:
+                decoder.start_utt()
+
+            def _feed(self, pcm: bytes) -> None:
+                decoder.process_raw(pcm, False, False)
+
+            def _finish(self):  # noqa: ANN202
+                from voicecoach.speech.hypothesis import Hypothesis
+
+                decoder.end_utt()
+                h = decoder.hyp()
+                return Hypothesis(h.hypstr if h else "", 1.0, raw=h.hypstr if h else "")
+
+        self._rec = Peer()
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._rec, name)
+
+
+def _engines() -> list[str]:
+    from voicecoach.speech.models import resolve_model
+
+    return ["pocketsphinx", "peer"] + (["vosk"] if resolve_model().path else [])
+
+
+def _pct(a: int, b: int) -> float:
+    return a / b if b else float("nan")
+
+
+def _row(res: dict) -> dict:
+    s = res["stats"]
+    row = {"engine": res["engine"], "clean": _pct(s["clean"][0], s["clean"][2])}
+    for key, (r, w, n) in s.items():
+        row[key] = _pct(r, n)
+    row["wrong_command"] = _pct(sum(v[1] for v in s.values()), sum(v[2] for v in s.values()))
+    row["false_accept"] = _pct(*res["false_accept"])
+    row["noise_false_accept"] = _pct(*res["noise_false_accept"])
+    for k in ("p50_ms", "p95_ms", "rtf", "load_s", "rss_mb"):
+        row[k] = res[k]
+    return row
+
+
+def _verdict(row: dict) -> list[str]:
+    missed = []
+    if row["clean"] < TARGETS["clean"]:
+        missed.append(f"clean {row['clean']:.0%} < 97%")
+    snr10 = [v for k, v in row.items() if k.endswith("10") and isinstance(v, float)]
+    if snr10 and min(snr10) < TARGETS["snr10"]:
+        missed.append(f"10 dB {min(snr10):.0%} < 90%")
+    if row["false_accept"] > TARGETS["false_accept"]:
+        missed.append(f"false accepts {row['false_accept']:.0%} > 3%")
+    if not row["p95_ms"] <= TARGETS["p95_ms"]:
+        missed.append(f"p95 {row['p95_ms']:.0f} ms > 300 ms")
+    if row["rtf"] > TARGETS["rtf"]:
+        missed.append(f"RTF {row['rtf']:.2f} > 0.15")
+    if row["rss_mb"] > TARGETS["rss_mb"].get(row["engine"], 250.0):
+        missed.append(f"RSS {row['rss_mb']:.0f} MB over target")
+    return missed
+
+
+def run(quick: bool = False) -> dict:
+    rows = []
+    for engine in ("pocketsphinx", "peer", "vosk"):
+        if engine not in _engines():
+            rows.append({"engine": engine, "skipped": "no model (run `voicecoach model download`)"})
+            continue
+        out = subprocess.run([sys.executable, __file__, "--worker", engine] + (["--quick"] if quick else []),
+                             capture_output=True, text=True, cwd=REPO, timeout=3600)
+        if out.returncode != 0:
+            rows.append({"engine": engine, "skipped": f"failed: {out.stderr.strip().splitlines()[-1:]}"})
+            continue
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        row = _row(res)
+        row["voices"] = res["voices"]
+        row["clips_per_condition"] = res["clips_per_condition"]
+        row["missed"] = _verdict(row) if engine != "peer" else []
+        rows.append(row)
+    return {"title": "Speech in: command accuracy, false accepts, latency", "rows": rows,
+            "markdown": _markdown(rows, quick)}
+
+
+def _markdown(rows: list[dict], quick: bool) -> str:
+    cols = [k for r in rows if "skipped" not in r for k in r if k not in
+            ("engine", "missed", "voices", "clips_per_condition")]
+    cols = list(dict.fromkeys(cols))
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+             f"{' (quick run)' if quick else ''}", ""]
+    lines.append("| engine | " + " | ".join(cols) + " | targets missed |")
+    lines.append("|---" * (len(cols) + 2) + "|")
+    for r in rows:
+        if "skipped" in r:
+            lines.append(f"| {r['engine']} | skipped: {r['skipped']} |")
+            continue
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if c.endswith("_ms") or c == "rss_mb":
+                cells.append(f"{v:.0f}")
+            elif c in ("rtf", "load_s"):
+                cells.append(f"{v:.3f}")
+            else:
+                cells.append(f"{v:.0%}" if isinstance(v, float) and v == v else "-")
+        missed = "; ".join(r.get("missed", [])) or ("(peer: no targets)" if r["engine"] == "peer" else "none")
+        lines.append(f"| {r['engine']} | " + " | ".join(cells) + f" | {missed} |")
+    lines += ["", "Columns: clean and `<noise><SNR>` = commands decoded to the right intent; "
+              "wrong_command = decoded to another intent; false_accept = non-command sentences "
+              "taken as a command; noise_false_accept = noise-only clips (white/pink/music, "
+              "-30 dBFS) taken as a command; p50/p95 = end of speech to decision (clean); rtf = "
+              "decode time / audio time; rss = peak RSS of the engine's own process."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        engine = sys.argv[sys.argv.index("--worker") + 1]
+        print(json.dumps(_worker(engine, "--quick" in sys.argv)))
+    else:
+        result = run("--quick" in sys.argv)
+        print(json.dumps(result) if "--json" in sys.argv else result["markdown"])

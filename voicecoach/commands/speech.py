@@ -1,0 +1,97 @@
+"""`voicecoach transcribe` and `voicecoach devices`.
+
+transcribe's JSON lines are a stable format (issue 4):
+{"file", "text", "intent", "phrase", "confidence", "decode_s"}; intent null = rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from voicecoach.errors import UsageError, VoicecoachError
+
+CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
+
+
+def _load_routine(name: str):  # noqa: ANN202 - Routine; imported lazily
+    from voicecoach.routine import load_routine
+
+    return load_routine(name)
+
+
+def transcribe(wavs: list[Path], *, routine: str = "squat", engine: str = "auto",
+               model: Path | None = None, as_json: bool = False) -> int:
+    from voicecoach.coach.intents import all_phrases, match
+    from voicecoach.speech import make_recognizer
+    from voicecoach.speech.audio import wav_pcm16k
+
+    try:
+        if engine == "text":
+            raise UsageError("the text engine reads typed lines, not audio; use --engine "
+                             "pocketsphinx or vosk")
+        r = _load_routine(routine)
+        rec = make_recognizer(engine, r, model)
+        rec.set_phrases(all_phrases(r))
+    except VoicecoachError as exc:
+        exc.show()
+        return exc.exit_code
+    status = 0
+    for wav in wavs:
+        try:
+            pcm = wav_pcm16k(Path(wav))
+        except VoicecoachError as exc:
+            exc.show()
+            status = max(status, exc.exit_code)
+            continue
+        rec.reset()
+        started = time.perf_counter()
+        hyps = []
+        for i in range(0, len(pcm), CHUNK_BYTES):
+            hyps.extend(rec.accept(pcm[i:i + CHUNK_BYTES]))
+        hyps.extend(rec.flush())
+        decode_s = time.perf_counter() - started
+        accepted = [h for h in hyps if h.text]
+        best = accepted[0] if accepted else (max(hyps, key=lambda h: h.confidence) if hyps else None)
+        intent = match(r, None, best.text) if best is not None and best.text else None
+        record = {
+            "file": str(wav),
+            "text": best.text if best is not None and intent is not None else "",
+            "intent": intent.kind if intent else None,
+            "phrase": intent.phrase if intent else None,
+            "confidence": round(best.confidence, 3) if best is not None and intent else 0.0,
+            "decode_s": round(decode_s, 4),
+        }
+        if as_json:
+            print(json.dumps(record), flush=True)
+        else:
+            heard = (f"{record['intent']} (\"{record['phrase']}\", confidence "
+                     f"{record['confidence']:.2f})" if intent else
+                     f"rejected{f' (heard {best.raw!r}: {best.reason})' if best and best.raw else ''}")
+            print(f"{wav}: {heard}  [{decode_s:.2f} s]", flush=True)
+    return status
+
+
+def devices() -> int:
+    from voicecoach.speech.audio import list_devices
+
+    try:
+        found = list_devices()
+    except VoicecoachError as exc:
+        exc.show()
+        return exc.exit_code
+    if not found:
+        print("no audio devices found: is a sound card plugged in, and is the sound server "
+              "(PulseAudio/PipeWire) running?", file=sys.stderr)
+        return 1
+    for label, attr, default in (("inputs", "inputs", "is_default_input"),
+                                 ("outputs", "outputs", "is_default_output")):
+        rows = [d for d in found if getattr(d, attr) > 0]
+        print(f"{label}:" if rows else f"{label}: none")
+        for d in rows:
+            mark = "*" if getattr(d, default) else " "
+            print(f" {mark}{d.index:3d}  {d.name}  ({getattr(d, attr)} ch, "
+                  f"{d.default_rate:.0f} Hz, {d.hostapi})")
+    return 0

@@ -1,0 +1,73 @@
+"""Which engine: `make_recognizer("auto" | "vosk" | "pocketsphinx" | "text", routine, model)`.
+
+Each engine is imported only when chosen (toolong's lazy backend factory), so
+`voicecoach check` and the tests of other layers never load a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicecoach.errors import UsageError
+
+if TYPE_CHECKING:
+    from voicecoach.routine.models import Routine
+    from voicecoach.speech.base import Recognizer
+
+ENGINE_NAMES = ("auto", "vosk", "pocketsphinx", "text")
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """What `auto` picked and why, for the UI's "listening with ..." line."""
+
+    engine: str
+    reason: str
+    model: Path | None = None
+
+
+def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoice:
+    from voicecoach.speech.models import resolve_model
+
+    if engine not in ENGINE_NAMES:
+        raise UsageError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINE_NAMES)}")
+    if engine != "auto":
+        return EngineChoice(engine, "chosen", model)
+    path, how = resolve_model(model)
+    if path is not None:
+        try:
+            import vosk  # noqa: F401
+        except ImportError:
+            return EngineChoice("pocketsphinx", "Vosk model found but vosk is not installed")
+        return EngineChoice("vosk", f"model found ({how})", path)
+    return EngineChoice("pocketsphinx", "no Vosk model found (`voicecoach model download`)")
+
+
+def make_recognizer(engine: str = "auto", routine: Routine | None = None,
+                    model: Path | None = None) -> Recognizer:
+    """A ready recognizer; with a routine, its phrases for step 0 are already active.
+
+    The choice is on `recognizer.choice` (engine, reason).
+    """
+    choice = choose_engine(engine, model)
+    rec: Recognizer
+    if choice.engine == "text":
+        from voicecoach.speech.text import TextRecognizer
+
+        rec = TextRecognizer()
+    elif choice.engine == "pocketsphinx":
+        from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+        rec = PocketsphinxRecognizer()
+    else:
+        from voicecoach.speech.vosk_engine import VoskRecognizer
+
+        rec = VoskRecognizer(model=choice.model)
+    rec.choice = choice  # type: ignore[attr-defined]
+    if routine is not None:
+        from voicecoach.coach.intents import active_phrases
+
+        rec.set_phrases(active_phrases(routine, 0 if routine.steps else None))
+    return rec
