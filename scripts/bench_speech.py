@@ -59,21 +59,27 @@ def _voices(quick: bool) -> list[tuple[str, int]]:
     return voices
 
 
-def _feed(rec, pcm: bytes) -> tuple[list, float, float | None]:  # noqa: ANN001
-    """Feed like a mic; returns (hypotheses, decode seconds, latency from last speech chunk)."""
+def _feed(rec, pcm: bytes, speech_end_s: float | None = None) -> tuple[list, float, float | None]:  # noqa: ANN001
+    """Feed like a mic; returns (hypotheses, decode seconds, end-of-speech-to-decision seconds).
+
+    Latency = audio time from the true end of speech in the clip (`speech_end_s`) to the
+    end of the chunk that produced the decision, plus the compute time of that chunk: what a
+    person would wait, given the mic delivers 50 ms chunks in real time.
+    """
     hyps = []
     busy = 0.0
     latency = None
-    speech_end = None
+    offset = getattr(rec, "_samples", 0) / 16000
     for i in range(0, len(pcm), CHUNK * 2):
         t0 = time.perf_counter()
         out = rec.accept(pcm[i:i + CHUNK * 2])
         dt = time.perf_counter() - t0
         busy += dt
         for h in out:
-            # audio time from end of speech to the chunk that produced the decision, plus compute
             pos = (i + CHUNK * 2) / 32000
-            latency = max(0.0, pos - (speech_end if speech_end is not None else h.end_s)) + h.decode_s
+            end = speech_end_s if speech_end_s is not None else h.end_s - offset
+            if h.text and latency is None:
+                latency = max(0.0, pos - end) + dt
             hyps.append(h)
     t0 = time.perf_counter()
     hyps += rec.flush()
@@ -112,11 +118,12 @@ def _worker(engine: str, quick: bool) -> dict:
         n = 0
         for p in cmd_phrases:
             for k, (voice, rate) in enumerate(voices):
-                x = clips.pad(clips.speak(p, voice, rate), 0.4, 0.8)
+                speech = clips.speak(p, voice, rate)
+                x = clips.pad(speech, 0.4, 0.8)
                 if kind:
                     x = clips.mix_snr(x, kind, snr, seed=k + n)
                 pcm = x.tobytes()
-                hyps, busy, latency = _feed(rec, pcm)
+                hyps, busy, latency = _feed(rec, pcm, 0.4 + _trailing_trim(speech))
                 audio_s += len(pcm) / 32000
                 busy_s += busy
                 texts = [h.text for h in hyps if h.text]
@@ -156,6 +163,14 @@ def _worker(engine: str, quick: bool) -> dict:
     }
 
 
+def _trailing_trim(speech) -> float:  # noqa: ANN001
+    """Seconds to the last sample above -40 dBFS: TTS output ends with its own silence."""
+    import numpy as np
+
+    loud = np.nonzero(np.abs(speech.astype(float)) > 328)[0]
+    return (loud[-1] + 1) / 16000 if loud.size else 0.0
+
+
 class _PeerSphinx:
     """Pocketsphinx with its default LM and no grammar or rejection (SpeechRecognition's Sphinx path)."""
 
@@ -166,7 +181,7 @@ class _PeerSphinx:
 
         from voicecoach.speech.base import StreamingRecognizer
 
-        cfg = ps.Decoder.default_config()
+        cfg = ps.Config()
         root = Path(ps.get_model_path()) / "en-us"
         cfg["hmm"] = str(root / "en-us")
         cfg["dict"] = str(root / "cmudict-en-us.dict")
@@ -199,7 +214,7 @@ class _PeerSphinx:
 def _engines() -> list[str]:
     from voicecoach.speech.models import resolve_model
 
-    return ["pocketsphinx", "peer"] + (["vosk"] if resolve_model().path else [])
+    return ["pocketsphinx", "peer"] + (["vosk"] if resolve_model(None)[0] else [])
 
 
 def _pct(a: int, b: int) -> float:

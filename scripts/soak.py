@@ -102,10 +102,9 @@ def run_once(args: list[str], env: dict[str, str], log: Path, work: Path, until:
              health_seconds: float) -> dict[str, Any]:
     """One `voicecoach run` until `until` (monotonic) or until it ends by itself."""
     started = time.monotonic()
-    proc = subprocess.Popen([*args, "--event-log", str(log)], cwd=REPO, env=env,
-                            stdin=subprocess.DEVNULL,
-                            stdout=(work / f"{log.stem}.out").open("w"),
-                            stderr=(work / f"{log.stem}.err").open("w"))
+    with (work / f"{log.stem}.out").open("w") as out, (work / f"{log.stem}.err").open("w") as err:
+        proc = subprocess.Popen([*args, "--event-log", str(log)], cwd=REPO, env=env,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
     samples: list[tuple[float, float]] = []
     try:
         while time.monotonic() < until and proc.poll() is None:

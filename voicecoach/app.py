@@ -37,9 +37,8 @@ from typing import IO, Any, Protocol
 from voicecoach.coach import effect_records, estimate_speech_seconds, initial_state, intents, step
 from voicecoach.coach.effects import Beep, Effect, Finish, Hush, Say, Show
 from voicecoach.coach.events import Event, Heard, SpeechDone, Start, Tick
-from voicecoach.coach.state import CoachState
+from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine.models import Routine
-from voicecoach.routine.phrases import phrase_key
 from voicecoach.tui.port import SessionListener
 
 log = logging.getLogger("voicecoach.app")
@@ -49,37 +48,6 @@ Clock = Callable[[], float]
 #: Who said it, as the coach's `Heard.source` expects; `system` is the shell itself
 #: (auto-pause when the mic is lost, auto-resume when it returns).
 SOURCES = ("voice", "key", "text", "system")
-
-
-# --- phrases -------------------------------------------------------------------------
-
-
-def match_intent(routine: Routine, step_index: int | None, text: str) -> intents.Intent | None:
-    """`intents.match`, tolerant of a routine that cannot be hashed.
-
-    `intents` caches its phrase books with `lru_cache`, keyed by the routine;
-    a `Routine` whose `commands` is a mappingproxy is unhashable, and the
-    cache raises TypeError. Building the book directly is cheap (tens of
-    phrases), so the shell does that instead of failing.
-    """
-    try:
-        return intents.match(routine, step_index, text)
-    except TypeError:
-        return _uncached_book(routine, step_index).get(phrase_key(text))
-
-
-def phrases_for(routine: Routine, step_index: int | None) -> tuple[str, ...]:
-    """`intents.active_phrases`, with the same tolerance as `match_intent`."""
-    try:
-        return intents.active_phrases(routine, step_index)
-    except TypeError:
-        return tuple(i.phrase for i in _uncached_book(routine, step_index).values())
-
-
-def _uncached_book(routine: Routine, step_index: int | None) -> dict[str, intents.Intent]:
-    book = intents._book
-    built: dict[str, intents.Intent] = getattr(book, "__wrapped__", book)(routine, step_index)
-    return built
 
 
 # --- speakers ------------------------------------------------------------------------
@@ -504,7 +472,8 @@ class Session:
         now = self._clock()
         if self._silent is not None:
             self._silent.poll(now)
-        if not self._state.finished:
+        # Not before Start (a device warning may be queued ahead of it), not after the end.
+        if self._state.phase is not Phase.IDLE and not self._state.finished:
             self._step(Tick(now))
 
     def _handle(self, item: _Item) -> None:
@@ -524,7 +493,7 @@ class Session:
                 intent = intents.Intent.command(name)
                 typed = intent.phrase
             else:
-                intent = match_intent(self.routine, self._state.step_index, typed)
+                intent = intents.match(self.routine, self._state.step_index, typed)
             self._heard(Heard(now, typed, intent, confidence, source))
         elif item.kind == "rejected":
             text, confidence, source, reason = item.payload
@@ -594,7 +563,7 @@ class Session:
             self._phrases_for = after.step_index
             if self._ears is not None:
                 _safely("switching phrases", lambda: self._ears.set_phrases(  # type: ignore[union-attr]
-                    phrases_for(self.routine, after.step_index)))
+                    intents.active_phrases(self.routine, after.step_index)))
         if effects or replace(before, now=after.now) != after:
             self._notify("on_state", after, tuple(effects))
         if after.paused != before.paused:
@@ -729,6 +698,4 @@ __all__ = [
     "Session",
     "SilentSpeaker",
     "SpeakerPort",
-    "match_intent",
-    "phrases_for",
 ]

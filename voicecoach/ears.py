@@ -659,7 +659,7 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
     try:
         MicSource(device).close()
     except VoicecoachError as exc:
-        note(f"{exc.message}: no microphone, so type your commands (keyboard input)")
+        note(f"{exc.message}; using the keyboard instead (type your commands)")
         return None, "text", True
     failures = [0]
 
@@ -682,7 +682,7 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
 
 def _display_name(name_or_path: str) -> str:
     """How `check` names a routine in its messages: as typed if a path, else where it was found."""
-    from voicecoach.routine import find_routine, looks_like_path
+    from voicecoach.routine.catalog import find_routine, looks_like_path
 
     return name_or_path if looks_like_path(name_or_path) else str(find_routine(name_or_path))
 
@@ -705,7 +705,7 @@ def check_vocabulary(routine: Routine, engine: str, model: Path | None, display:
     except ImportError:
         return
     try:
-        vocab = load_vocabulary(engine, model)
+        vocab: Any = load_vocabulary(engine, model)
     except (VoicecoachError, OSError) as exc:
         note(f"vocabulary check skipped: {getattr(exc, 'message', exc)}")
         return

@@ -26,6 +26,9 @@ import numpy as np
 from tests.support import clips
 
 REPO = Path(__file__).resolve().parents[2]
+VOICES: tuple[tuple[str, int], ...] = (("en-us", 150), ("en-us+f3", 150), ("en", 150),
+                                       ("en-us", 175))
+"""(espeak-ng voice, words per minute) for a command's first, second... attempt."""
 PLAY_RATE = 16_000
 """Hertz of the clips we play; the sound server resamples to the sink's rate."""
 
@@ -113,26 +116,30 @@ class CoachRun:
         import sounddevice as sd
 
         samples = clips.speak(text, voice=voice, rate=rate, sample_rate=PLAY_RATE)
-        audio = clips.pad(samples, 0.05, 0.05).astype(np.float32) / 32768.0
+        # Lead-in silence: a new output stream may swallow its first few milliseconds.
+        audio = clips.pad(samples, 0.3, 0.05).astype(np.float32) / 32768.0
         start = time.monotonic()
         sd.play(audio, samplerate=PLAY_RATE, device=device, blocking=True)
         played = Played(text, start, time.monotonic())
         self.played.append(played)
         return played
 
-    def command(self, text: str, intent: str, attempts: int = 3,
+    def command(self, text: str, intent: str, attempts: int = 4,
                 timeout: float = 8.0) -> tuple[int, dict[str, Any]]:
         """Say `text` until it is accepted as `intent`, like a person repeating themselves.
 
         Returns (index of the first record after the accepted attempt's start,
-        the accepted heard record). Each retry is counted in `self.retries`:
+        the accepted heard record). A retry uses another voice, as a person
+        says it a little differently the second time. Each retry is counted in
+        `self.retries`:
         recognition accuracy is the speech benchmark's business; here what
         matters is what the coach does once it understood.
         """
         for attempt in range(attempts):
             self.wait_quiet()
             mark = len(self.records())
-            self.say(text)
+            voice, rate = VOICES[attempt % len(VOICES)]
+            self.say(text, voice=voice, rate=rate)
             try:
                 heard = self.wait_record(
                     lambda r: r["kind"] == "heard" and r.get("source") == "voice"
@@ -173,12 +180,13 @@ def start_run(routine: str, log_path: Path, env: dict[str, str], *extra: str) ->
     """`voicecoach run ROUTINE --no-tui --engine pocketsphinx --event-log LOG` in the loop."""
     out = log_path.with_suffix(".out")
     err = log_path.with_suffix(".err")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voicecoach", "run", routine, "--no-tui",
-         "--engine", "pocketsphinx", "--event-log", str(log_path), *extra],
-        cwd=REPO, env={**os.environ, **env}, text=True,
-        stdin=subprocess.DEVNULL, stdout=out.open("w"), stderr=err.open("w"),
-    )
+    with out.open("w") as stdout, err.open("w") as stderr:  # the child keeps its own copies
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "run", routine, "--no-tui",
+             "--engine", "pocketsphinx", "--event-log", str(log_path), *extra],
+            cwd=REPO, env={**os.environ, **env}, text=True,
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+        )
     return CoachRun(proc, log_path)
 
 

@@ -89,7 +89,6 @@ def test_a_short_routine_by_voice_from_start_to_end(coach: Any) -> None:
 
     # Never triggered by its own voice: every accepted command has a clip behind it.
     assert accepted_without_a_person(run) == []
-    assert len(run.retries) <= 3, f"said again: {run.retries}"
 
 
 def test_the_squat_routine_first_steps(coach: Any) -> None:

@@ -217,3 +217,20 @@ def test_no_microphone_falls_back_to_the_keyboard(run_cli: Any, tmp_path: Path) 
     assert run.finish(timeout=30) == 0
     err = run.stderr()
     assert "note:" in err and "keyboard" in err and "Traceback" not in err
+
+
+def test_run_refuses_words_the_engine_cannot_hear(tmp_path: Path) -> None:
+    routine = tmp_path / "odd.toml"
+    routine.write_text(SHORT.read_text().replace('"my heels are lifting"',
+                                                 '"my zorblax wobbles"'))
+    check = subprocess.run([sys.executable, "-m", "voicecoach", "check", str(routine),
+                            "--engine", "pocketsphinx"],
+                           capture_output=True, text=True, timeout=60, cwd=REPO)
+    run = subprocess.run([sys.executable, "-m", "voicecoach", "run", str(routine), "--no-tui",
+                          "--engine", "pocketsphinx", "--mute"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 2 and check.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if "zorblax" in line]
+    assert lines and all(line in check.stderr for line in lines)
+    assert "Traceback" not in run.stderr

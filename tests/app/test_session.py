@@ -286,3 +286,13 @@ def test_silent_speaker_drops_a_late_count(clock: FakeClock) -> None:
     clock.advance(10)
     sp.poll(clock())
     assert ("start", 2) not in t.events and ("end", 2) in t.events
+
+
+def test_a_warning_queued_before_start_is_shown_and_nothing_breaks(session: Any,
+                                                                    clock: FakeClock) -> None:
+    # A speaker with no device warns from its constructor, before the session starts.
+    session.report("warning", "no sound output")
+    session.start()
+    settle(session, clock, 1.0, steps=2)
+    assert ("warning", "no sound output") in session.rec.status
+    assert session.crashes == []

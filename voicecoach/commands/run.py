@@ -86,7 +86,8 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
 
 
 def main(routine: str | None, **options: Any) -> int:
-    logging.basicConfig(level=os.environ.get("VOICECOACH_LOG_LEVEL", "WARNING").upper(),
+    # ERROR by default: warnings reach the person as one-line status messages already.
+    logging.basicConfig(level=os.environ.get("VOICECOACH_LOG_LEVEL", "ERROR").upper(),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     opts = resolve_options(routine, options)

@@ -57,6 +57,8 @@ class Resampler:
         self._phases = np.stack([h[p::self.up][::-1] for p in range(self.up)])
         self._taps = self._phases.shape[1]
         self._history = np.zeros(self._taps - 1)
+        self.delay_out = int(round((n - 1) / 2 / self.up * out_rate / in_rate))
+        """The filter's delay, in output samples (linear phase: the same for every frequency)."""
         self._pos = 0
         """Index, in the up-sampled timeline relative to the history start, of the next output."""
 
@@ -131,8 +133,10 @@ def wav_pcm16k(path: Path) -> bytes:
     mono = to_mono(x)
     if rate != TARGET_RATE:
         r = Resampler(rate)
-        mono = np.concatenate([r.process(mono), r.process(np.zeros(r._taps))])
-        mono = mono[: int(round(x.shape[0] * TARGET_RATE / rate))]
+        # Drop the filter's delay so file times (start_s, end_s) match the file itself.
+        mono = np.concatenate([r.process(mono), r.process(np.zeros(2 * r._taps))])
+        skip = r.delay_out
+        mono = mono[skip: skip + int(round(x.shape[0] * TARGET_RATE / rate))]
     return to_int16(mono).tobytes()
 
 

@@ -117,14 +117,9 @@ class Listener:
         gated = self.gate.gated(t)
         if gated and not self.barge_in:
             pcm = bytes(len(pcm))  # zero-fill: keep the VAD's clock running
-        if gated:
-            self._gated_in_utt = True
-        hyps = self.recognizer.accept(pcm)
-        if not self.recognizer.in_speech and not gated:
-            pass
-        out = [self._judge(h) for h in hyps]
-        if hyps and not self.recognizer.in_speech:
-            self._gated_in_utt = gated
+        # Between utterances the flag follows the gate; inside one it remembers any overlap.
+        self._gated_in_utt = gated or (self.recognizer.in_speech and self._gated_in_utt)
+        out = [self._judge(h) for h in self.recognizer.accept(pcm)]
         return [h for h in out if h.text or not self.only_accepted]
 
     def _judge(self, hyp: Hypothesis) -> Hypothesis:

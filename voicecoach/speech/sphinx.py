@@ -97,7 +97,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         """Speech frames of the whole utterance: at most 40 + this many per phone."""
         root = model_dir() / "en-us"
         self.dict_path = root / "cmudict-en-us.dict"
-        config = ps.Decoder.default_config()
+        config = ps.Config()
         config["hmm"] = str(root / "en-us")
         config["dict"] = str(self.dict_path)
         config["lm"] = None
