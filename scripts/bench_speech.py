@@ -26,40 +26,67 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-TARGETS = {"clean": 0.97, "snr10": 0.90, "false_accept": 0.03, "p95_ms": 300.0, "rtf": 0.15,
-           "rss_mb": {"pocketsphinx": 120.0, "vosk": 250.0, "peer": 120.0}}
+TARGETS = {
+    "clean": 0.97,
+    "snr10": 0.90,
+    "false_accept": 0.03,
+    "p95_ms": 300.0,
+    "rtf": 0.15,
+    "rss_mb": {"pocketsphinx": 120.0, "vosk": 250.0, "peer": 120.0},
+}
 SNRS = (20, 10, 5, 0)
 CHUNK = 800  # 50 ms at 16 kHz
 
 
-def _routine():  # noqa: ANN202 - bench helper
+def _routine():
     from voicecoach.routine.models import Correction, Routine, Step
 
     try:
         from voicecoach.routine import load_routine  # type: ignore[attr-defined]
 
         return load_routine("squat")
-    except Exception:  # noqa: BLE001 - routine helper not landed yet: a stand-in squat routine
-        return Routine(name="squat (stand-in)", steps=(
-            Step("heels", "Heels", "Roll your heels in.", corrections=(
-                Correction(("my heels are lifting", "heels coming up"), "Weight forward.",
-                           path="steps[0].corrections[0]"),
-                Correction(("my knees cave in",), "Push the knees out.",
-                           path="steps[0].corrections[1]"),)),),
-            corrections=(Correction(("that hurts", "sharp pain"), "Stop.", "pause", "corrections[0]"),))
+    except Exception:
+        return Routine(
+            name="squat (stand-in)",
+            steps=(
+                Step(
+                    "heels",
+                    "Heels",
+                    "Roll your heels in.",
+                    corrections=(
+                        Correction(
+                            ("my heels are lifting", "heels coming up"),
+                            "Weight forward.",
+                            path="steps[0].corrections[0]",
+                        ),
+                        Correction(
+                            ("my knees cave in",),
+                            "Push the knees out.",
+                            path="steps[0].corrections[1]",
+                        ),
+                    ),
+                ),
+            ),
+            corrections=(
+                Correction(("that hurts", "sharp pain"), "Stop.", "pause", "corrections[0]"),
+            ),
+        )
 
 
 def _voices(quick: bool) -> list[tuple[str, int]]:
     from tests.support import clips
 
-    voices = [("en-us", 150), ("en-us+f2", 170)] if quick else [("en-us", 140), ("en-us+f2", 170),
-                                                                  ("en", 160)]
+    voices = (
+        [("en-us", 150), ("en-us+f2", 170)]
+        if quick
+        else [("en-us", 140), ("en-us+f2", 170), ("en", 160)]
+    )
     if clips.have_flite():
         voices += [("flite:slt", 0)] if quick else [("flite:slt", 0), ("flite:rms", 0)]
     return voices
 
 
-def _feed(rec, pcm: bytes, speech_end_s: float | None = None) -> tuple[list, float, float | None]:  # noqa: ANN001
+def _feed(rec, pcm: bytes, speech_end_s: float | None = None) -> tuple[list, float, float | None]:
     """Feed like a mic; returns (hypotheses, decode seconds, end-of-speech-to-decision seconds).
 
     Latency = audio time from the true end of speech in the clip (`speech_end_s`) to the
@@ -72,7 +99,7 @@ def _feed(rec, pcm: bytes, speech_end_s: float | None = None) -> tuple[list, flo
     offset = getattr(rec, "_samples", 0) / 16000
     for i in range(0, len(pcm), CHUNK * 2):
         t0 = time.perf_counter()
-        out = rec.accept(pcm[i:i + CHUNK * 2])
+        out = rec.accept(pcm[i : i + CHUNK * 2])
         dt = time.perf_counter() - t0
         busy += dt
         for h in out:
@@ -108,8 +135,10 @@ def _worker(engine: str, quick: bool) -> dict:
     cmd_phrases = phrases[::3] if quick else phrases
     non = clips.NON_COMMANDS[:8] if quick else clips.NON_COMMANDS
     conditions = [("clean", None, None)] + [
-        (f"{kind}{snr}", kind, snr) for kind in (("pink", "music") if quick else ("white", "pink", "music"))
-        for snr in SNRS]
+        (f"{kind}{snr}", kind, snr)
+        for kind in (("pink", "music") if quick else ("white", "pink", "music"))
+        for snr in SNRS
+    ]
     stats: dict[str, list[int]] = {}
     lat: list[float] = []
     audio_s = busy_s = 0.0
@@ -156,14 +185,21 @@ def _worker(engine: str, quick: bool) -> dict:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lat_ms = np.array(lat) * 1000 if lat else np.array([float("nan")])
     return {
-        "engine": engine, "load_s": load_s, "stats": stats, "false_accept": [fa, nn],
-        "noise_false_accept": [noise_fa, noise_n], "p50_ms": float(np.percentile(lat_ms, 50)),
-        "p95_ms": float(np.percentile(lat_ms, 95)), "rtf": busy_s / max(audio_s, 1e-9),
-        "rss_mb": rss_mb, "voices": [v for v, _ in voices], "clips_per_condition": stats["clean"][2],
+        "engine": engine,
+        "load_s": load_s,
+        "stats": stats,
+        "false_accept": [fa, nn],
+        "noise_false_accept": [noise_fa, noise_n],
+        "p50_ms": float(np.percentile(lat_ms, 50)),
+        "p95_ms": float(np.percentile(lat_ms, 95)),
+        "rtf": busy_s / max(audio_s, 1e-9),
+        "rss_mb": rss_mb,
+        "voices": [v for v, _ in voices],
+        "clips_per_condition": stats["clean"][2],
     }
 
 
-def _trailing_trim(speech) -> float:  # noqa: ANN001
+def _trailing_trim(speech) -> float:
     """Seconds to the last sample above -40 dBFS: TTS output ends with its own silence."""
     import numpy as np
 
@@ -198,7 +234,7 @@ class _PeerSphinx:
             def _feed(self, pcm: bytes) -> None:
                 decoder.process_raw(pcm, False, False)
 
-            def _finish(self):  # noqa: ANN202
+            def _finish(self):
                 from voicecoach.speech.hypothesis import Hypothesis
 
                 decoder.end_utt()
@@ -207,7 +243,7 @@ class _PeerSphinx:
 
         self._rec = Peer()
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._rec, name)
 
 
@@ -258,10 +294,17 @@ def run(quick: bool = False) -> dict:
         if engine not in _engines():
             rows.append({"engine": engine, "skipped": "no model (run `voicecoach model download`)"})
             continue
-        out = subprocess.run([sys.executable, __file__, "--worker", engine] + (["--quick"] if quick else []),
-                             capture_output=True, text=True, cwd=REPO, timeout=3600)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", engine] + (["--quick"] if quick else []),
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=3600,
+        )
         if out.returncode != 0:
-            rows.append({"engine": engine, "skipped": f"failed: {out.stderr.strip().splitlines()[-1:]}"})
+            rows.append(
+                {"engine": engine, "skipped": f"failed: {out.stderr.strip().splitlines()[-1:]}"}
+            )
             continue
         res = json.loads(out.stdout.strip().splitlines()[-1])
         row = _row(res)
@@ -269,16 +312,27 @@ def run(quick: bool = False) -> dict:
         row["clips_per_condition"] = res["clips_per_condition"]
         row["missed"] = _verdict(row) if engine != "peer" else []
         rows.append(row)
-    return {"title": "Speech in: command accuracy, false accepts, latency", "rows": rows,
-            "markdown": _markdown(rows, quick)}
+    return {
+        "title": "Speech in: command accuracy, false accepts, latency",
+        "rows": rows,
+        "markdown": _markdown(rows, quick),
+    }
 
 
 def _markdown(rows: list[dict], quick: bool) -> str:
-    cols = [k for r in rows if "skipped" not in r for k in r if k not in
-            ("engine", "missed", "voices", "clips_per_condition")]
+    cols = [
+        k
+        for r in rows
+        if "skipped" not in r
+        for k in r
+        if k not in ("engine", "missed", "voices", "clips_per_condition")
+    ]
     cols = list(dict.fromkeys(cols))
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-             f"{' (quick run)' if quick else ''}", ""]
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{' (quick run)' if quick else ''}",
+        "",
+    ]
     lines.append("| engine | " + " | ".join(cols) + " | targets missed |")
     lines.append("|---" * (len(cols) + 2) + "|")
     for r in rows:
@@ -294,13 +348,18 @@ def _markdown(rows: list[dict], quick: bool) -> str:
                 cells.append(f"{v:.3f}")
             else:
                 cells.append(f"{v:.0%}" if isinstance(v, float) and v == v else "-")
-        missed = "; ".join(r.get("missed", [])) or ("(peer: no targets)" if r["engine"] == "peer" else "none")
+        missed = "; ".join(r.get("missed", [])) or (
+            "(peer: no targets)" if r["engine"] == "peer" else "none"
+        )
         lines.append(f"| {r['engine']} | " + " | ".join(cells) + f" | {missed} |")
-    lines += ["", "Columns: clean and `<noise><SNR>` = commands decoded to the right intent; "
-              "wrong_command = decoded to another intent; false_accept = non-command sentences "
-              "taken as a command; noise_false_accept = noise-only clips (white/pink/music, "
-              "-30 dBFS) taken as a command; p50/p95 = end of speech to decision (clean); rtf = "
-              "decode time / audio time; rss = peak RSS of the engine's own process."]
+    lines += [
+        "",
+        "Columns: clean and `<noise><SNR>` = commands decoded to the right intent; "
+        "wrong_command = decoded to another intent; false_accept = non-command sentences "
+        "taken as a command; noise_false_accept = noise-only clips (white/pink/music, "
+        "-30 dBFS) taken as a command; p50/p95 = end of speech to decision (clean); rtf = "
+        "decode time / audio time; rss = peak RSS of the engine's own process.",
+    ]
     return "\n".join(lines)
 
 

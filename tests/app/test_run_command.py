@@ -207,10 +207,9 @@ def test_user_config_gives_the_defaults_and_flags_override(run_cli: Any, tmp_pat
 
 
 def test_no_microphone_falls_back_to_the_keyboard(run_cli: Any, tmp_path: Path) -> None:
-    # No sound server and no sound card here: the mic cannot open. That is a notice, not
-    # a failure, and typed commands drive the session.
-    env = {"PULSE_SERVER": "unix:/nonexistent", "ALSA_CONFIG_PATH": str(tmp_path / "none")}
-    (tmp_path / "none").write_text("")
+    # No sound server (and no sound card on a CI machine): the mic cannot open. That is
+    # a notice, not a failure, and typed commands drive the session.
+    env = {"PULSE_SERVER": f"unix:{tmp_path / 'no-such-socket'}"}
     run = run_cli(str(SHORT), "--no-tui", "--engine", "pocketsphinx", "--mute", env=env)
     run.wait_for("say     Stand tall", timeout=60)
     run.type("stop")

@@ -27,10 +27,10 @@ def voices() -> list[tuple[str, int]]:
     return out
 
 
-def feed(rec, pcm: bytes) -> list[Hypothesis]:  # noqa: ANN001
+def feed(rec, pcm: bytes) -> list[Hypothesis]:
     out: list[Hypothesis] = []
     for i in range(0, len(pcm), CHUNK):
-        out.extend(rec.accept(pcm[i:i + CHUNK]))
+        out.extend(rec.accept(pcm[i : i + CHUNK]))
     out.extend(rec.flush())
     return out
 
@@ -46,7 +46,7 @@ def mobility() -> Routine:
 
 
 @pytest.fixture(scope="session")
-def sphinx():  # noqa: ANN201
+def sphinx():
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
     rec = PocketsphinxRecognizer()
@@ -55,7 +55,7 @@ def sphinx():  # noqa: ANN201
 
 
 @pytest.fixture(scope="session")
-def decode_once(sphinx) -> Iterator[Callable[..., list[Hypothesis]]]:  # noqa: ANN001
+def decode_once(sphinx) -> Iterator[Callable[..., list[Hypothesis]]]:
     """decode(phrases, key, pcm) -> hypotheses, cached by (phrases, key)."""
     cache: dict[tuple, list[Hypothesis]] = {}
 

@@ -32,7 +32,7 @@ def _peak_hz(x: np.ndarray, rate: int) -> float:
 def test_resampler_keeps_pitch_and_length_in_small_chunks(rate: int) -> None:
     x = _tone(440.0, rate)
     r = Resampler(rate)
-    out = np.concatenate([r.process(x[i:i + 977]) for i in range(0, x.size, 977)])
+    out = np.concatenate([r.process(x[i : i + 977]) for i in range(0, x.size, 977)])
     assert abs(out.size - 16000) <= 40
     assert abs(_peak_hz(out[200:-200], 16000) - 440.0) < 5.0
 
@@ -45,7 +45,7 @@ def test_resampler_removes_what_16k_cannot_carry() -> None:
 
 
 @pytest.mark.parametrize("width", [1, 2, 4])
-def test_wav_sample_widths_and_stereo(tmp_path, width: int) -> None:  # noqa: ANN001
+def test_wav_sample_widths_and_stereo(tmp_path, width: int) -> None:
     x = clips.speak("next", "en-us", 160, sample_rate=48000, channels=2)
     path = clips.write_wav(tmp_path / f"w{width}.wav", x, 48000, sample_width=width)
     data, rate = read_wav(path)
@@ -58,7 +58,7 @@ def test_wav_sample_widths_and_stereo(tmp_path, width: int) -> None:  # noqa: AN
     assert np.corrcoef(ours, mono16[: ours.size].astype(float))[0, 1] > 0.95
 
 
-def test_bad_wavs_are_one_line_usage_errors(tmp_path) -> None:  # noqa: ANN001
+def test_bad_wavs_are_one_line_usage_errors(tmp_path) -> None:
     (tmp_path / "junk.wav").write_bytes(b"not a wav at all")
     with pytest.raises(UsageError, match="not a readable WAV"):
         wav_pcm16k(tmp_path / "junk.wav")
@@ -68,13 +68,13 @@ def test_bad_wavs_are_one_line_usage_errors(tmp_path) -> None:  # noqa: ANN001
         wav_pcm16k(tmp_path)
 
 
-def test_empty_wav_gives_no_audio(tmp_path) -> None:  # noqa: ANN001
+def test_empty_wav_gives_no_audio(tmp_path) -> None:
     path = clips.write_wav(tmp_path / "empty.wav", np.zeros(0, np.int16))
     assert wav_pcm16k(path) == b""
     assert list(WavSource(path).chunks()) == []
 
 
-def test_wav_source_chunks_cover_the_file(tmp_path) -> None:  # noqa: ANN001
+def test_wav_source_chunks_cover_the_file(tmp_path) -> None:
     x = clips.speak("repeat", "en-us", 160)
     path = clips.write_wav(tmp_path / "r.wav", x)
     chunks = list(WavSource(path, chunk_s=0.05).chunks())

@@ -36,7 +36,7 @@ def _run(listener: Listener, clock: FakeClock, pcm: bytes, speaking: tuple[float
             listener.gate.speaking_started(clock.t)
         if abs(clock.t - speaking[1]) < 0.025:
             listener.gate.speaking_ended(clock.t)
-        out.extend(listener.feed(pcm[i:i + CHUNK], clock.t))
+        out.extend(listener.feed(pcm[i : i + CHUNK], clock.t))
     return out + listener.flush()
 
 
@@ -52,7 +52,7 @@ def test_gate_window_and_tail() -> None:
 
 @pytest.mark.parametrize("line", COACH_LINES)
 @pytest.mark.parametrize("barge_in", [True, False])
-def test_coach_speech_passes_no_command(line: str, barge_in: bool, squat, sphinx) -> None:  # noqa: ANN001
+def test_coach_speech_passes_no_command(line: str, barge_in: bool, squat, sphinx) -> None:
     clock = FakeClock()
     listener = Listener(sphinx, MicGate(tail_s=0.5, clock=clock), barge_in=barge_in)
     sphinx.reset()
@@ -61,7 +61,9 @@ def test_coach_speech_passes_no_command(line: str, barge_in: bool, squat, sphinx
     pcm = clips.pad(speech, 0.3, 1.0).tobytes()
     hyps = _run(listener, clock, pcm, speaking=(0.3, 0.3 + speech.size / 16000))
     passed = [h.text for h in hyps if h.text]
-    assert passed == [] or (barge_in and set(passed) <= {"stop", "pause"} and "stop" in line.lower())
+    assert passed == [] or (
+        barge_in and set(passed) <= {"stop", "pause"} and "stop" in line.lower()
+    )
     # Even with barge-in on, the coach saying "stop" must not stop the session: it needs the
     # stricter confidence, and the app's SimpleGate/`allows` also refuses the coach's own words.
     if barge_in:
@@ -71,7 +73,7 @@ def test_coach_speech_passes_no_command(line: str, barge_in: bool, squat, sphinx
                 assert not gate.allows(h, 0.35, 0.35 + speech.size / 16000) or "stop" not in line
 
 
-def test_user_after_the_tail_is_heard(squat, sphinx) -> None:  # noqa: ANN001
+def test_user_after_the_tail_is_heard(squat, sphinx) -> None:
     clock = FakeClock()
     listener = Listener(sphinx, MicGate(tail_s=0.5, clock=clock))
     sphinx.reset()

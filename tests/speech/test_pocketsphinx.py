@@ -23,26 +23,33 @@ def _pcm(text: str, voice: str, rate: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def phrase_results(squat, mobility, decode_once):  # noqa: ANN001, ANN201
+def phrase_results(squat, mobility, decode_once):
     """Every phrase of both built-in routines (and every built-in command), every voice."""
     out = {}
     for routine in (squat, mobility):
         phrases = routine_phrases(routine)
         for p in phrases:
             for voice, rate in voices():
-                hyps = decode_once(phrases, (p, voice, rate), lambda: _pcm(p, voice, rate))
+                hyps = decode_once(
+                    phrases,
+                    (p, voice, rate),
+                    lambda p=p, voice=voice, rate=rate: _pcm(p, voice, rate),
+                )
                 out[(routine.name, p, voice)] = (routine, hyps)
     return out
 
 
-def _right(routine, phrase, hyps) -> bool:  # noqa: ANN001
+def _right(routine, phrase, hyps) -> bool:
     heard = [h for h in hyps if h.text]
     return len(heard) == 1 and match(routine, None, heard[0].text) == match(routine, None, phrase)
 
 
-def test_routine_phrases_and_builtin_commands_are_heard(phrase_results) -> None:  # noqa: ANN001
-    misses = [(name, p, v, [(h.raw, h.reason) for h in hyps])
-              for (name, p, v), (routine, hyps) in phrase_results.items() if not _right(routine, p, hyps)]
+def test_routine_phrases_and_builtin_commands_are_heard(phrase_results) -> None:
+    misses = [
+        (name, p, v, [(h.raw, h.reason) for h in hyps])
+        for (name, p, v), (routine, hyps) in phrase_results.items()
+        if not _right(routine, p, hyps)
+    ]
     rate = 1 - len(misses) / len(phrase_results)
     print(f"\nheard {rate:.1%} of {len(phrase_results)} clips; misses:")
     for m in misses:
@@ -50,7 +57,7 @@ def test_routine_phrases_and_builtin_commands_are_heard(phrase_results) -> None:
     assert rate >= 0.88, misses
 
 
-def test_flite_voices_meet_the_clean_target(phrase_results) -> None:  # noqa: ANN001
+def test_flite_voices_meet_the_clean_target(phrase_results) -> None:
     """The CMU voices sound like real speech to the model: hold them to the 97 % target (less slack)."""
     if not clips.have_flite():
         pytest.skip("flite is not installed (apt-get install flite)")
@@ -59,23 +66,32 @@ def test_flite_voices_meet_the_clean_target(phrase_results) -> None:  # noqa: AN
     assert right / len(items) >= 0.93
 
 
-def test_every_builtin_command_is_heard_in_some_voice(phrase_results) -> None:  # noqa: ANN001
+def test_every_builtin_command_is_heard_in_some_voice(phrase_results) -> None:
     builtin = {p for ps in BUILTIN_COMMANDS.values() for p in ps}
-    never = [p for p in builtin
-             if not any(_right(r, p, h) for (n, q, v), (r, h) in phrase_results.items() if q == p)]
+    never = [
+        p
+        for p in builtin
+        if not any(_right(r, p, h) for (n, q, v), (r, h) in phrase_results.items() if q == p)
+    ]
     assert len(never) <= 1, never
 
 
 @pytest.fixture(scope="module")
-def non_command_results(squat, decode_once):  # noqa: ANN001, ANN201
+def non_command_results(squat, decode_once):
     phrases = routine_phrases(squat)
-    return {(s, v): decode_once(phrases, ("non", s, v), lambda s=s, v=v, r=r: _pcm(s, v, r))
-            for s in clips.NON_COMMANDS for v, r in voices()}
+    return {
+        (s, v): decode_once(phrases, ("non", s, v), lambda s=s, v=v, r=r: _pcm(s, v, r))
+        for s in clips.NON_COMMANDS
+        for v, r in voices()
+    }
 
 
-def test_ordinary_talk_is_mostly_rejected(non_command_results) -> None:  # noqa: ANN001
-    accepted = [(k, [h.text for h in hyps if h.text]) for k, hyps in non_command_results.items()
-                if any(h.text for h in hyps)]
+def test_ordinary_talk_is_mostly_rejected(non_command_results) -> None:
+    accepted = [
+        (k, [h.text for h in hyps if h.text])
+        for k, hyps in non_command_results.items()
+        if any(h.text for h in hyps)
+    ]
     rate = len(accepted) / len(non_command_results)
     print(f"\nfalse accepts {rate:.1%}: {accepted}")
     # A grammar alone accepts ~65 % of these; the rejection checks bring it to ~10 %.
@@ -83,15 +99,18 @@ def test_ordinary_talk_is_mostly_rejected(non_command_results) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("kind", ["white", "pink", "music"])
-def test_noise_alone_is_never_a_command(kind: str, squat, decode_once) -> None:  # noqa: ANN001
+def test_noise_alone_is_never_a_command(kind: str, squat, decode_once) -> None:
     phrases = routine_phrases(squat)
     for seed in range(3):
-        hyps = decode_once(phrases, ("noise", kind, seed),
-                           lambda: clips.noise_only(3.0, kind, -30.0, seed=seed).tobytes())
+        hyps = decode_once(
+            phrases,
+            ("noise", kind, seed),
+            lambda seed=seed: clips.noise_only(3.0, kind, -30.0, seed=seed).tobytes(),
+        )
         assert not [h.text for h in hyps if h.text]
 
 
-def test_commands_in_10db_pink_noise_are_mostly_heard(squat, decode_once) -> None:  # noqa: ANN001
+def test_commands_in_10db_pink_noise_are_mostly_heard(squat, decode_once) -> None:
     phrases = routine_phrases(squat)
     sample = [p for ps in BUILTIN_COMMANDS.values() for p in ps][::2]
     right = 0
@@ -102,13 +121,16 @@ def test_commands_in_10db_pink_noise_are_mostly_heard(squat, decode_once) -> Non
     assert right / len(sample) >= 0.7
 
 
-def test_switching_steps_switches_the_grammar(squat, sphinx) -> None:  # noqa: ANN001
+def test_switching_steps_switches_the_grammar(squat, sphinx) -> None:
     """A correction of one step is heard in that step, and is not a command in another."""
     steps = [i for i, s in enumerate(squat.steps) if s.corrections]
     first = steps[0]
     phrase = squat.steps[first].corrections[0].when[0]
-    other = next(i for i in range(len(squat.steps))
-                 if phrase_key(phrase) not in {phrase_key(p) for p in active_phrases(squat, i)})
+    other = next(
+        i
+        for i in range(len(squat.steps))
+        if phrase_key(phrase) not in {phrase_key(p) for p in active_phrases(squat, i)}
+    )
     pcm = _pcm(phrase, "flite:slt" if clips.have_flite() else "en-us", 150)
     sphinx.reset()
     sphinx.set_phrases(active_phrases(squat, first))
@@ -122,7 +144,7 @@ def test_switching_steps_switches_the_grammar(squat, sphinx) -> None:  # noqa: A
     assert again == heard
 
 
-def test_empty_and_silent_audio_do_not_crash(sphinx, squat) -> None:  # noqa: ANN001
+def test_empty_and_silent_audio_do_not_crash(sphinx, squat) -> None:
     sphinx.reset()
     sphinx.set_phrases(active_phrases(squat, 0))
     assert sphinx.accept(b"") == []
@@ -131,7 +153,7 @@ def test_empty_and_silent_audio_do_not_crash(sphinx, squat) -> None:  # noqa: AN
     assert feed(sphinx, bytes(32000)) == []  # one second of digital silence
 
 
-def test_hypothesis_times_and_early_end(sphinx, squat) -> None:  # noqa: ANN001
+def test_hypothesis_times_and_early_end(sphinx, squat) -> None:
     """A whole unambiguous phrase is decided before the full trailing silence."""
     sphinx.reset()
     sphinx.set_phrases(active_phrases(squat, 0))
@@ -148,12 +170,16 @@ def test_hypothesis_times_and_early_end(sphinx, squat) -> None:  # noqa: ANN001
     assert h.decode_s >= 0
 
 
-def test_stereo_48k_wav_is_heard(tmp_path, squat, sphinx) -> None:  # noqa: ANN001
+def test_stereo_48k_wav_is_heard(tmp_path, squat, sphinx) -> None:
     from voicecoach.speech.audio import wav_pcm16k
 
     voice = "flite:slt" if clips.have_flite() else "en-us"
-    stereo = clips.pad(clips.speak("my heels are lifting", voice, 150, sample_rate=48000, channels=2),
-                       0.4, 0.8, sample_rate=48000)
+    stereo = clips.pad(
+        clips.speak("my heels are lifting", voice, 150, sample_rate=48000, channels=2),
+        0.4,
+        0.8,
+        sample_rate=48000,
+    )
     path = clips.write_wav(tmp_path / "s.wav", stereo, 48000)
     pcm = wav_pcm16k(path)
     assert abs(len(pcm) / 2 - stereo.shape[0] / 3) <= 2
@@ -162,7 +188,7 @@ def test_stereo_48k_wav_is_heard(tmp_path, squat, sphinx) -> None:  # noqa: ANN0
     assert [h.text for h in feed(sphinx, pcm) if h.text] == ["my heels are lifting"]
 
 
-def test_make_recognizer_auto_is_pocketsphinx_without_a_model(squat) -> None:  # noqa: ANN001
+def test_make_recognizer_auto_is_pocketsphinx_without_a_model(squat) -> None:
     from voicecoach.speech import make_recognizer
 
     rec = make_recognizer("auto", squat)

@@ -11,53 +11,73 @@ from tests.support import clips
 from voicecoach.cli import cli
 
 
-def _wav(tmp_path, name: str, text: str, **kw) -> str:  # noqa: ANN001, ANN003
+def _wav(tmp_path, name: str, text: str, **kw) -> str:
     voice = "flite:slt" if clips.have_flite() else "en-us"
-    x = clips.pad(clips.speak(text, voice, 150, **kw), 0.4, 0.8, sample_rate=kw.get("sample_rate", 16000))
+    x = clips.pad(
+        clips.speak(text, voice, 150, **kw), 0.4, 0.8, sample_rate=kw.get("sample_rate", 16000)
+    )
     return str(clips.write_wav(tmp_path / name, x, kw.get("sample_rate", 16000)))
 
 
-def test_json_lines(tmp_path) -> None:  # noqa: ANN001
-    files = [_wav(tmp_path, "a.wav", "my heels are lifting"),
-             _wav(tmp_path, "b.wav", "next step", sample_rate=48000, channels=2),
-             _wav(tmp_path, "c.wav", "I think the weather is nice today")]
+def test_json_lines(tmp_path) -> None:
+    files = [
+        _wav(tmp_path, "a.wav", "my heels are lifting"),
+        _wav(tmp_path, "b.wav", "next step", sample_rate=48000, channels=2),
+        _wav(tmp_path, "c.wav", "I think the weather is nice today"),
+    ]
     silent = str(clips.write_wav(tmp_path / "d.wav", np.zeros(16000, np.int16)))
-    result = CliRunner().invoke(cli, ["transcribe", *files, silent, "--routine", "squat",
-                                      "--engine", "pocketsphinx", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        ["transcribe", *files, silent, "--routine", "squat", "--engine", "pocketsphinx", "--json"],
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert [set(x) for x in lines] == [{"file", "text", "intent", "phrase", "confidence",
-                                        "decode_s"}] * 4
+    assert [set(x) for x in lines] == [
+        {"file", "text", "intent", "phrase", "confidence", "decode_s"}
+    ] * 4
     a, b, c, d = lines
-    assert (a["intent"], a["phrase"], a["text"]) == ("correction", "my heels are lifting",
-                                                     "my heels are lifting")
+    assert (a["intent"], a["phrase"], a["text"]) == (
+        "correction",
+        "my heels are lifting",
+        "my heels are lifting",
+    )
     assert 0 < a["confidence"] <= 1 and a["decode_s"] >= 0
     assert (b["intent"], b["phrase"]) == ("next", "next step")
     assert c["intent"] is None and c["phrase"] is None
     assert d["intent"] is None and d["text"] == ""
 
 
-def test_human_output_and_bad_files(tmp_path) -> None:  # noqa: ANN001
+def test_human_output_and_bad_files(tmp_path) -> None:
     good = _wav(tmp_path, "a.wav", "my heels are lifting")
     (tmp_path / "bad.wav").write_bytes(b"RIFF....nonsense")
-    result = CliRunner().invoke(cli, ["transcribe", good, str(tmp_path / "bad.wav"),
-                                      str(tmp_path / "gone.wav"), "--engine", "pocketsphinx"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "transcribe",
+            good,
+            str(tmp_path / "bad.wav"),
+            str(tmp_path / "gone.wav"),
+            "--engine",
+            "pocketsphinx",
+        ],
+    )
     assert result.exit_code == 2
     assert "correction" in result.stdout and "my heels are lifting" in result.stdout
     assert "not a readable WAV" in result.stderr and "gone.wav: no such file" in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_text_engine_cannot_transcribe(tmp_path) -> None:  # noqa: ANN001
+def test_text_engine_cannot_transcribe(tmp_path) -> None:
     good = _wav(tmp_path, "a.wav", "next")
     result = CliRunner().invoke(cli, ["transcribe", good, "--engine", "text"])
     assert result.exit_code == 2 and "text engine" in result.stderr
 
 
-def test_unknown_routine_is_a_clean_error(tmp_path) -> None:  # noqa: ANN001
+def test_unknown_routine_is_a_clean_error(tmp_path) -> None:
     good = _wav(tmp_path, "a.wav", "next")
-    result = CliRunner().invoke(cli, ["transcribe", good, "--routine", "no-such-routine",
-                                      "--engine", "pocketsphinx"])
+    result = CliRunner().invoke(
+        cli, ["transcribe", good, "--routine", "no-such-routine", "--engine", "pocketsphinx"]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 

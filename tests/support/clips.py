@@ -50,8 +50,13 @@ def espeak_version() -> str:
     return out.stdout.strip()
 
 
-def clip_path(text: str, voice: str = "en-us", rate: int = 160,
-              sample_rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
+def clip_path(
+    text: str,
+    voice: str = "en-us",
+    rate: int = 160,
+    sample_rate: int = SAMPLE_RATE,
+    channels: int = 1,
+) -> Path:
     """A cached WAV of `text` spoken by espeak-ng, 16-bit, at the rate/channels asked for."""
     engine = "flite" if voice.startswith("flite:") else espeak_version()
     key = "|".join([text, voice, str(rate), str(sample_rate), str(channels), engine])
@@ -64,26 +69,50 @@ def clip_path(text: str, voice: str = "en-us", rate: int = 160,
         if not have_flite():
             raise RuntimeError("flite is not installed (apt-get install flite)")
         with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-            subprocess.run(["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", out.name],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["flite", "-voice", voice.split(":", 1)[1], "-t", text, "-o", out.name],
+                check=True,
+                capture_output=True,
+            )
             raw = Path(out.name).read_bytes()
     else:
         raw = subprocess.run(
             ["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text],
-            capture_output=True, check=True,
+            capture_output=True,
+            check=True,
         ).stdout
     tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
     subprocess.run(
-        ["sox", "-q", "-t", "wav", "-", "-r", str(sample_rate), "-c", str(channels),
-         "-b", "16", "-e", "signed-integer", str(tmp)],
-        input=raw, check=True,
+        [
+            "sox",
+            "-q",
+            "-t",
+            "wav",
+            "-",
+            "-r",
+            str(sample_rate),
+            "-c",
+            str(channels),
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(tmp),
+        ],
+        input=raw,
+        check=True,
     )
     os.replace(tmp, path)  # atomic: parallel runs never read half a file
     return path
 
 
-def speak(text: str, voice: str = "en-us", rate: int = 160,
-          sample_rate: int = SAMPLE_RATE, channels: int = 1) -> np.ndarray:
+def speak(
+    text: str,
+    voice: str = "en-us",
+    rate: int = 160,
+    sample_rate: int = SAMPLE_RATE,
+    channels: int = 1,
+) -> np.ndarray:
     """int16 samples, shape (n,) for mono or (n, channels)."""
     return read_wav(clip_path(text, voice, rate, sample_rate, channels))[0]
 
@@ -95,8 +124,9 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return (data.reshape(-1, channels) if channels > 1 else data.copy()), rate
 
 
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE,
-              sample_width: int = 2) -> Path:
+def write_wav(
+    path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, sample_width: int = 2
+) -> Path:
     """Write int16 samples ((n,) or (n, channels)); sample_width 1/2/4 converts for format tests."""
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     x = samples.astype(np.int32)
@@ -126,8 +156,9 @@ def wav_bytes(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buf.getvalue()
 
 
-def pad(samples: np.ndarray, before_s: float = 0.3, after_s: float = 0.6,
-        sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def pad(
+    samples: np.ndarray, before_s: float = 0.3, after_s: float = 0.6, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """Silence around a clip, as a person leaves it around a command (endpointing needs it)."""
     shape_b = (int(before_s * sample_rate),) + samples.shape[1:]
     shape_a = (int(after_s * sample_rate),) + samples.shape[1:]
@@ -151,7 +182,9 @@ def pink_noise(n: int, seed: int = 0) -> np.ndarray:
     return out / (np.std(out) or 1.0)
 
 
-def music_noise(n: int, sample_rate: int = SAMPLE_RATE, seed: int = 0, bpm: float = 124.0) -> np.ndarray:
+def music_noise(
+    n: int, sample_rate: int = SAMPLE_RATE, seed: int = 0, bpm: float = 124.0
+) -> np.ndarray:
     """Music-like noise: a kick drum on the beat, a bass line and a chord pad, harmonic and rhythmic.
 
     Not music, but it has what makes gym music hard for a recognizer: tonal
@@ -168,11 +201,12 @@ def music_noise(n: int, sample_rate: int = SAMPLE_RATE, seed: int = 0, bpm: floa
         start, stop = int(k * bar * sample_rate), int((k + 1) * bar * sample_rate)
         if start >= n:
             break
-        seg = t[start:min(stop, n)]
+        seg = t[start : min(stop, n)]
         for ratio in (1.0, 1.2, 1.5, 2.0):
             for h in (1, 2, 3):
-                out[start:start + seg.size] += (0.3 / h) * np.sin(2 * np.pi * root * ratio * h * seg
-                                                                  + rng.uniform(0, 6.28))
+                out[start : start + seg.size] += (0.3 / h) * np.sin(
+                    2 * np.pi * root * ratio * h * seg + rng.uniform(0, 6.28)
+                )
     # Kick and hi-hat on the beat.
     for k in range(int(t[-1] / beat) + 1 if n else 0):
         s = int(k * beat * sample_rate)
@@ -180,11 +214,15 @@ def music_noise(n: int, sample_rate: int = SAMPLE_RATE, seed: int = 0, bpm: floa
         if m <= 0:
             break
         tt = np.arange(m) / sample_rate
-        out[s:s + m] += 2.0 * np.sin(2 * np.pi * (50 + 80 * np.exp(-tt * 30)) * tt) * np.exp(-tt * 20)
+        out[s : s + m] += (
+            2.0 * np.sin(2 * np.pi * (50 + 80 * np.exp(-tt * 30)) * tt) * np.exp(-tt * 20)
+        )
         h = int(k * beat * sample_rate + beat * sample_rate / 2)
         hm = min(n - h, int(0.05 * sample_rate))
         if hm > 0:
-            out[h:h + hm] += 0.4 * rng.standard_normal(hm) * np.exp(-np.arange(hm) / (0.01 * sample_rate))
+            out[h : h + hm] += (
+                0.4 * rng.standard_normal(hm) * np.exp(-np.arange(hm) / (0.01 * sample_rate))
+            )
     return out / (np.std(out) or 1.0)
 
 
@@ -207,14 +245,23 @@ def mix_snr(speech: np.ndarray, noise_kind: str, snr_db: float, seed: int = 0) -
     energies = np.mean(frames**2, axis=1) if frames.size else np.zeros(1)
     voiced = energies[energies > energies.max() * 1e-4] if energies.size else energies
     p_speech = float(np.mean(voiced)) if voiced.size else 0.0
-    noise = NOISES[noise_kind](x.size, seed=seed) if noise_kind != "music" else music_noise(x.size, seed=seed)
+    noise = (
+        NOISES[noise_kind](x.size, seed=seed)
+        if noise_kind != "music"
+        else music_noise(x.size, seed=seed)
+    )
     p_noise = float(np.mean(noise**2)) or 1.0
     gain = np.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10))) if p_speech else 1000.0
     return np.clip(np.round(x + noise * gain), -32768, 32767).astype(np.int16)
 
 
-def noise_only(seconds: float, kind: str, level_dbfs: float = -30.0, seed: int = 0,
-               sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def noise_only(
+    seconds: float,
+    kind: str,
+    level_dbfs: float = -30.0,
+    seed: int = 0,
+    sample_rate: int = SAMPLE_RATE,
+) -> np.ndarray:
     """A clip of noise alone at an RMS level in dBFS."""
     n = int(seconds * sample_rate)
     x = NOISES[kind](n, seed=seed) if kind != "music" else music_noise(n, sample_rate, seed)

@@ -16,22 +16,29 @@ from voicecoach.errors import UsageError, VoicecoachError
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
 
 
-def _load_routine(name: str):  # noqa: ANN202 - Routine; imported lazily
+def _load_routine(name: str):
     from voicecoach.routine import load_routine
 
     return load_routine(name)
 
 
-def transcribe(wavs: list[Path], *, routine: str = "squat", engine: str = "auto",
-               model: Path | None = None, as_json: bool = False) -> int:
+def transcribe(
+    wavs: list[Path],
+    *,
+    routine: str = "squat",
+    engine: str = "auto",
+    model: Path | None = None,
+    as_json: bool = False,
+) -> int:
     from voicecoach.coach.intents import all_phrases, match
     from voicecoach.speech import make_recognizer
     from voicecoach.speech.audio import wav_pcm16k
 
     try:
         if engine == "text":
-            raise UsageError("the text engine reads typed lines, not audio; use --engine "
-                             "pocketsphinx or vosk")
+            raise UsageError(
+                "the text engine reads typed lines, not audio; use --engine pocketsphinx or vosk"
+            )
         r = _load_routine(routine)
         rec = make_recognizer(engine, r, model)
         rec.set_phrases(all_phrases(r))
@@ -50,11 +57,13 @@ def transcribe(wavs: list[Path], *, routine: str = "squat", engine: str = "auto"
         started = time.perf_counter()
         hyps = []
         for i in range(0, len(pcm), CHUNK_BYTES):
-            hyps.extend(rec.accept(pcm[i:i + CHUNK_BYTES]))
+            hyps.extend(rec.accept(pcm[i : i + CHUNK_BYTES]))
         hyps.extend(rec.flush())
         decode_s = time.perf_counter() - started
         accepted = [h for h in hyps if h.text]
-        best = accepted[0] if accepted else (max(hyps, key=lambda h: h.confidence) if hyps else None)
+        best = (
+            accepted[0] if accepted else (max(hyps, key=lambda h: h.confidence) if hyps else None)
+        )
         intent = match(r, None, best.text) if best is not None and best.text else None
         record = {
             "file": str(wav),
@@ -67,9 +76,11 @@ def transcribe(wavs: list[Path], *, routine: str = "squat", engine: str = "auto"
         if as_json:
             print(json.dumps(record), flush=True)
         else:
-            heard = (f"{record['intent']} (\"{record['phrase']}\", confidence "
-                     f"{record['confidence']:.2f})" if intent else
-                     f"rejected{f' (heard {best.raw!r}: {best.reason})' if best and best.raw else ''}")
+            heard = (
+                f'{record["intent"]} ("{record["phrase"]}", confidence {record["confidence"]:.2f})'
+                if intent
+                else f"rejected{f' (heard {best.raw!r}: {best.reason})' if best and best.raw else ''}"
+            )
             print(f"{wav}: {heard}  [{decode_s:.2f} s]", flush=True)
     return status
 
@@ -83,15 +94,22 @@ def devices() -> int:
         exc.show()
         return exc.exit_code
     if not found:
-        print("no audio devices found: is a sound card plugged in, and is the sound server "
-              "(PulseAudio/PipeWire) running?", file=sys.stderr)
+        print(
+            "no audio devices found: is a sound card plugged in, and is the sound server "
+            "(PulseAudio/PipeWire) running?",
+            file=sys.stderr,
+        )
         return 1
-    for label, attr, default in (("inputs", "inputs", "is_default_input"),
-                                 ("outputs", "outputs", "is_default_output")):
+    for label, attr, default in (
+        ("inputs", "inputs", "is_default_input"),
+        ("outputs", "outputs", "is_default_output"),
+    ):
         rows = [d for d in found if getattr(d, attr) > 0]
         print(f"{label}:" if rows else f"{label}: none")
         for d in rows:
             mark = "*" if getattr(d, default) else " "
-            print(f" {mark}{d.index:3d}  {d.name}  ({getattr(d, attr)} ch, "
-                  f"{d.default_rate:.0f} Hz, {d.hostapi})")
+            print(
+                f" {mark}{d.index:3d}  {d.name}  ({getattr(d, attr)} ch, "
+                f"{d.default_rate:.0f} Hz, {d.hostapi})"
+            )
     return 0

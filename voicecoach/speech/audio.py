@@ -54,7 +54,7 @@ class Resampler:
         t = np.arange(n) - (n - 1) / 2
         h = 2 * cutoff * np.sinc(2 * cutoff * t) * np.kaiser(n, 8.0) * self.up
         # phases[p] are the taps applied to input history for output phase p.
-        self._phases = np.stack([h[p::self.up][::-1] for p in range(self.up)])
+        self._phases = np.stack([h[p :: self.up][::-1] for p in range(self.up)])
         self._taps = self._phases.shape[1]
         self._history = np.zeros(self._taps - 1)
         self.delay_out = int(round((n - 1) / 2 / self.up * out_rate / in_rate))
@@ -65,7 +65,7 @@ class Resampler:
     def process(self, samples: np.ndarray) -> np.ndarray:
         x = np.concatenate([self._history, samples.astype(np.float64)])
         if self.up == 1 and self.down == 1:
-            self._history = x[len(x) - (self._taps - 1):] if self._taps > 1 else np.zeros(0)
+            self._history = x[len(x) - (self._taps - 1) :] if self._taps > 1 else np.zeros(0)
             return samples.astype(np.float64)
         total_up = (len(x) - self._taps + 1) * self.up  # outputs computable in up-sampled units
         idx = np.arange(self._pos, total_up, self.down)
@@ -91,8 +91,10 @@ def level_dbfs(pcm: bytes) -> tuple[float, float]:
         return -100.0, -100.0
     rms = math.sqrt(float(np.mean(x * x))) / 32768.0
     peak = float(np.max(np.abs(x))) / 32768.0
-    return (20 * math.log10(rms) if rms > 1e-5 else -100.0,
-            20 * math.log10(peak) if peak > 1e-5 else -100.0)
+    return (
+        20 * math.log10(rms) if rms > 1e-5 else -100.0,
+        20 * math.log10(peak) if peak > 1e-5 else -100.0,
+    )
 
 
 # --- WAV files ----------------------------------------------------------------
@@ -136,7 +138,7 @@ def wav_pcm16k(path: Path) -> bytes:
         # Drop the filter's delay so file times (start_s, end_s) match the file itself.
         mono = np.concatenate([r.process(mono), r.process(np.zeros(2 * r._taps))])
         skip = r.delay_out
-        mono = mono[skip: skip + int(round(x.shape[0] * TARGET_RATE / rate))]
+        mono = mono[skip : skip + int(round(x.shape[0] * TARGET_RATE / rate))]
     return to_int16(mono).tobytes()
 
 
@@ -157,7 +159,7 @@ class WavSource:
                 delay = start + k * self.chunk_s - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            yield pcm[i:i + step]
+            yield pcm[i : i + step]
 
 
 # --- microphones ----------------------------------------------------------------
@@ -172,7 +174,9 @@ def _sd(reinit: bool = False) -> Any:
     try:
         import sounddevice as sd
     except OSError as exc:  # libportaudio missing
-        raise AudioDeviceError(f"PortAudio is not available ({exc}); install libportaudio2") from None
+        raise AudioDeviceError(
+            f"PortAudio is not available ({exc}); install libportaudio2"
+        ) from None
     if reinit:
         try:
             sd._terminate()
@@ -208,9 +212,16 @@ def _list_devices(reinit: bool) -> list[DeviceInfo]:
     except sd.PortAudioError as exc:
         raise AudioDeviceError(f"cannot list audio devices: {exc}") from None
     return [
-        DeviceInfo(i, d["name"], d["max_input_channels"], d["max_output_channels"],
-                   d["default_samplerate"], hostapis[d["hostapi"]]["name"],
-                   i == default_in, i == default_out)
+        DeviceInfo(
+            i,
+            d["name"],
+            d["max_input_channels"],
+            d["max_output_channels"],
+            d["default_samplerate"],
+            hostapis[d["hostapi"]]["name"],
+            i == default_in,
+            i == default_out,
+        )
         for i, d in enumerate(devices)
     ]
 
@@ -219,8 +230,10 @@ def find_input_device(spec: str | int | None) -> DeviceInfo:
     """By index, exact name or case-insensitive name substring; None = the default input."""
     inputs = [d for d in list_devices() if d.inputs > 0]
     if not inputs:
-        raise AudioDeviceError("no audio input device found (is a microphone plugged in, "
-                               "and is the sound server running?)")
+        raise AudioDeviceError(
+            "no audio input device found (is a microphone plugged in, "
+            "and is the sound server running?)"
+        )
     if spec is None or spec == "":
         for d in inputs:
             if d.is_default_input:
@@ -249,8 +262,13 @@ class MicSource:
     unplugged, server gone) and reopens it, retrying until `stop()`.
     """
 
-    def __init__(self, device: str | int | None = None, chunk_s: float = CHUNK_S,
-                 queue_chunks: int = 100, retry_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        device: str | int | None = None,
+        chunk_s: float = CHUNK_S,
+        queue_chunks: int = 100,
+        retry_s: float = 1.0,
+    ) -> None:
         self.device_spec = device
         self.chunk_s = chunk_s
         self.retry_s = retry_s
@@ -281,11 +299,17 @@ class MicSource:
         last: Exception | None = None
         for rate in dict.fromkeys(rates):
             try:
-                sd.check_input_settings(device=device.index, samplerate=rate, channels=channels,
-                                        dtype="int16")
-                stream = sd.InputStream(device=device.index, samplerate=rate, channels=channels,
-                                        dtype="int16", blocksize=int(rate * self.chunk_s),
-                                        callback=self._callback)
+                sd.check_input_settings(
+                    device=device.index, samplerate=rate, channels=channels, dtype="int16"
+                )
+                stream = sd.InputStream(
+                    device=device.index,
+                    samplerate=rate,
+                    channels=channels,
+                    dtype="int16",
+                    blocksize=int(rate * self.chunk_s),
+                    callback=self._callback,
+                )
                 stream.start()
             except (sd.PortAudioError, ValueError) as exc:
                 last = exc
@@ -293,8 +317,10 @@ class MicSource:
             self._stream, self.device = stream, device
             self._resampler = Resampler(rate) if rate != TARGET_RATE else None
             return
-        raise AudioDeviceError(f"cannot open input {device.name!r}: {last} "
-                               "(busy, unplugged, or no supported sample rate)")
+        raise AudioDeviceError(
+            f"cannot open input {device.name!r}: {last} "
+            "(busy, unplugged, or no supported sample rate)"
+        )
 
     @property
     def active(self) -> bool:
@@ -304,7 +330,7 @@ class MicSource:
         if self._stream is not None:
             try:
                 self._stream.close(ignore_errors=True)
-            except Exception:  # noqa: BLE001 - a dead device may fail to close; it's gone either way
+            except Exception:
                 pass
             self._stream = None
 

@@ -65,7 +65,9 @@ class EnergyVad:
     few seconds while a spoken word (a few hundred ms) stays above it.
     """
 
-    def __init__(self, margin_db: float = 10.0, min_db: float = -52.0, rise_db_s: float = 3.0) -> None:
+    def __init__(
+        self, margin_db: float = 10.0, min_db: float = -52.0, rise_db_s: float = 3.0
+    ) -> None:
         self.margin_db = margin_db
         """How far above the floor a frame must be to count as speech."""
         self.min_db = min_db
@@ -103,9 +105,16 @@ class StreamingRecognizer(Recognizer):
     "next step" does not); `max_utterance_s` bounds music that never pauses.
     """
 
-    def __init__(self, *, end_silence_s: float = 0.5, early_silence_s: float = 0.2,
-                 preroll_s: float = 0.3, start_frames: int = 3, max_utterance_s: float = 6.0,
-                 vad: EnergyVad | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        end_silence_s: float = 0.5,
+        early_silence_s: float = 0.2,
+        preroll_s: float = 0.3,
+        start_frames: int = 3,
+        max_utterance_s: float = 6.0,
+        vad: EnergyVad | None = None,
+    ) -> None:
         self.end_silence_s = end_silence_s
         self.early_silence_s = early_silence_s
         self.preroll_s = preroll_s
@@ -113,7 +122,9 @@ class StreamingRecognizer(Recognizer):
         self.max_utterance_s = max_utterance_s
         self.vad = vad or EnergyVad()
         self._carry = np.zeros(0, np.int16)
-        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, int(preroll_s * SAMPLE_RATE / FRAME)))
+        self._preroll: deque[np.ndarray] = deque(
+            maxlen=max(1, int(preroll_s * SAMPLE_RATE / FRAME))
+        )
         self._samples = 0
         self._speech_run = 0
         self._silence_run = 0
@@ -165,7 +176,7 @@ class StreamingRecognizer(Recognizer):
         self._carry = data[n:].copy()
         out: list[Hypothesis] = []
         for i in range(0, n, FRAME):
-            hyp = self._frame(data[i:i + FRAME])
+            hyp = self._frame(data[i : i + FRAME])
             if hyp is not None:
                 out.append(hyp)
         return out
@@ -211,9 +222,12 @@ class StreamingRecognizer(Recognizer):
         silence_s = self._silence_run * FRAME / SAMPLE_RATE
         if silence_s >= self.end_silence_s:
             return self._end(early=False)
-        if (self._silence_run and silence_s >= self.early_silence_s
-                and silence_s - FRAME / SAMPLE_RATE < self.early_silence_s
-                and phrase_key(self._partial()) in self._final_keys):
+        if (
+            self._silence_run
+            and silence_s >= self.early_silence_s
+            and silence_s - FRAME / SAMPLE_RATE < self.early_silence_s
+            and phrase_key(self._partial()) in self._final_keys
+        ):
             return self._end(early=True)
         if (self._samples - self._utt_start) / SAMPLE_RATE >= self.max_utterance_s:
             return self._end(early=False)
@@ -226,6 +240,13 @@ class StreamingRecognizer(Recognizer):
         end = self._last_speech / SAMPLE_RATE
         self._utt_start = None
         self._speech_run = 0
-        return Hypothesis(text=hyp.text, confidence=hyp.confidence, start_s=start, end_s=end,
-                          decode_s=time.perf_counter() - started, raw=hyp.raw, reason=hyp.reason,
-                          early=early)
+        return Hypothesis(
+            text=hyp.text,
+            confidence=hyp.confidence,
+            start_s=start,
+            end_s=end,
+            decode_s=time.perf_counter() - started,
+            raw=hyp.raw,
+            reason=hyp.reason,
+            early=early,
+        )

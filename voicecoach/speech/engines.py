@@ -45,8 +45,9 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
     return EngineChoice("pocketsphinx", "no Vosk model found (`voicecoach model download`)")
 
 
-def make_recognizer(engine: str = "auto", routine: Routine | None = None,
-                    model: Path | None = None) -> Recognizer:
+def make_recognizer(
+    engine: str = "auto", routine: Routine | None = None, model: Path | None = None
+) -> Recognizer:
     """A ready recognizer; with a routine, its phrases for step 0 are already active.
 
     The choice is on `recognizer.choice` (engine, reason).

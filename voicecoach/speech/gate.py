@@ -34,8 +34,9 @@ class MicGate:
         self._open_at = float("-inf")
         self._windows: list[list] = []  # [start, end, text] of recent coach speech
 
-    def allows(self, hypothesis: Hypothesis, onset: float, end: float,
-               barge_in_confidence: float = 0.8) -> bool:
+    def allows(
+        self, hypothesis: Hypothesis, onset: float, end: float, barge_in_confidence: float = 0.8
+    ) -> bool:
         """For callers that judge whole utterances by clock time: may this one pass?
 
         Judged by where the utterance *began* (onset): a person answering just
@@ -128,12 +129,23 @@ class Listener:
             return hyp
         if phrase_key(hyp.text) in self._barge_keys and hyp.confidence >= self.barge_in_confidence:
             return hyp
-        return Hypothesis("", hyp.confidence, hyp.start_s, hyp.end_s, hyp.decode_s, raw=hyp.raw,
-                          reason="gated", early=hyp.early)
+        return Hypothesis(
+            "",
+            hyp.confidence,
+            hyp.start_s,
+            hyp.end_s,
+            hyp.decode_s,
+            raw=hyp.raw,
+            reason="gated",
+            early=hyp.early,
+        )
 
     def flush(self) -> list[Hypothesis]:
-        return [h for h in (self._judge(h) for h in self.recognizer.flush())
-                if h.text or not self.only_accepted]
+        return [
+            h
+            for h in (self._judge(h) for h in self.recognizer.flush())
+            if h.text or not self.only_accepted
+        ]
 
     def chunks(self, source: Iterable[bytes]) -> Iterator[Hypothesis]:
         for chunk in source:

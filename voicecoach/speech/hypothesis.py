@@ -33,3 +33,7 @@ class Hypothesis:
     @property
     def rejected(self) -> bool:
         return not self.text
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.text)

@@ -25,8 +25,14 @@ class TextRecognizer(Recognizer):
         if not words:
             return []
         ok = phrase_key(words) in self._keys
-        return [Hypothesis(text=words if ok else "", confidence=1.0 if ok else 0.0, raw=words,
-                           reason="" if ok else "not-a-phrase")]
+        return [
+            Hypothesis(
+                text=words if ok else "",
+                confidence=1.0 if ok else 0.0,
+                raw=words,
+                reason="" if ok else "not-a-phrase",
+            )
+        ]
 
     def accept(self, pcm: bytes) -> list[Hypothesis]:
         return []

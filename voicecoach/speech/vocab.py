@@ -60,8 +60,11 @@ def _vosk(model: Path | None) -> Vocabulary | None:
     if not words.is_file():
         return None  # some models (big ones with a dynamic graph) have no fixed word list
     with open(words, encoding="utf-8") as f:
-        vocab = frozenset(w for line in f if (w := line.split()[0] if line.strip() else "")
-                          and not w.startswith(("<", "#", "[")))
+        vocab = frozenset(
+            w
+            for line in f
+            if (w := line.split()[0] if line.strip() else "") and not w.startswith(("<", "#", "["))
+        )
     return Vocabulary(f"vosk ({folder.name})", vocab)
 
 

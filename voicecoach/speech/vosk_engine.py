@@ -23,13 +23,16 @@ from voicecoach.speech.models import load_vosk_model, require_model
 class VoskRecognizer(StreamingRecognizer):
     name = "vosk"
 
-    def __init__(self, model: Path | None = None, *, min_word_conf: float = 0.6,
-                 **segmenting: float) -> None:
+    def __init__(
+        self, model: Path | None = None, *, min_word_conf: float = 0.6, **segmenting: float
+    ) -> None:
         super().__init__(**segmenting)  # type: ignore[arg-type]
         try:
             import vosk
         except ImportError as exc:
-            raise EngineUnavailableError(f"vosk is not installed ({exc}); pip install vosk") from None
+            raise EngineUnavailableError(
+                f"vosk is not installed ({exc}); pip install vosk"
+            ) from None
         vosk.SetLogLevel(-1)
 
         self.model_path = require_model(model)
@@ -48,8 +51,11 @@ class VoskRecognizer(StreamingRecognizer):
             return {line.split()[0] for line in f if line.strip()}
 
     def _set_engine_phrases(self, phrases: Sequence[str]) -> None:
-        usable = [p for p in phrases
-                  if self._words is None or all(w in self._words for w in phrase_key(p).split())]
+        usable = [
+            p
+            for p in phrases
+            if self._words is None or all(w in self._words for w in phrase_key(p).split())
+        ]
         self._rec.SetGrammar(vosk_grammar(usable))
 
     def _begin(self) -> None:
