@@ -163,6 +163,7 @@ def voices() -> None:
 @click.option("--mic", default=None, help="Input device, by index or name substring.")
 @click.option("--speaker", default=None, help="Output device, by index or name substring.")
 @click.option("--no-tui", is_flag=True, help="Plain line-by-line output instead of the TUI.")
+@click.option("--pick", is_flag=True, help="Open the routine picker first (TUI only).")
 @click.option("--keyboard", is_flag=True, help="Type commands; do not open a microphone.")
 @click.option("--input-file", type=click.Path(path_type=Path), default=None,
               help="Feed this WAV instead of the microphone.")

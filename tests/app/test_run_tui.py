@@ -56,16 +56,21 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     t("kill-server")
 
 
-def test_tui_session_keys_and_sigterm(tmux: Tmux, tmp_path: Path) -> None:
-    log = tmp_path / "events.jsonl"
-    pid_file = tmp_path / "pid"
+def _launch(tmux: Tmux, pid_file: Path, *args: str) -> None:
+    """Start `voicecoach run ARGS` in the tmux session "t"; it writes its pid to `pid_file`."""
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in os.environ.items()
                    if k.startswith("XDG_") or k == "TERM")
     command = (f"cd {shlex.quote(str(REPO))} && {env} {shlex.quote(sys.executable)} -c "
-               f"{shlex.quote(_LAUNCH)} {shlex.quote(str(pid_file))} {shlex.quote(str(SHORT))} "
-               f"--keyboard --mute --event-log {shlex.quote(str(log))}")
+               f"{shlex.quote(_LAUNCH)} {shlex.quote(str(pid_file))} "
+               + " ".join(shlex.quote(a) for a in args))
     tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
          f"bash -c {shlex.quote(command + '; echo EXIT=$?; sleep 30')}")
+
+
+def test_tui_session_keys_and_sigterm(tmux: Tmux, tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    pid_file = tmp_path / "pid"
+    _launch(tmux, pid_file, str(SHORT), "--keyboard", "--mute", "--event-log", str(log))
     tmux.wait_for(lambda s: "Stand tall" in s)
     tmux("send-keys", "-t", "t", "n")
     tmux.wait_for(lambda s: "Two small dips" in s)
@@ -88,3 +93,15 @@ sys.argv = ["voicecoach", "run", *sys.argv[2:]]
 from voicecoach.cli import main
 main()
 """
+
+
+def test_pick_opens_the_picker_then_runs_the_chosen_routine(tmux: Tmux, tmp_path: Path) -> None:
+    """`run --pick`: nothing opens until a routine is chosen; Enter starts the highlighted one."""
+    log = tmp_path / "events.jsonl"
+    pid_file = tmp_path / "pid"
+    _launch(tmux, pid_file, "squat", "--pick", "--keyboard", "--mute", "--event-log", str(log))
+    tmux.wait_for(lambda s: "Pick a routine" in s and "Squat: feet first" in s)
+    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for(lambda s: "Warm up" in s and "step 1 of 6" in s)
+    os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    assert "EXIT=0" in tmux.wait_for(lambda s: "EXIT=" in s)

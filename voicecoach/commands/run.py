@@ -90,9 +90,16 @@ def main(routine: str | None, **options: Any) -> int:
     logging.basicConfig(level=os.environ.get("VOICECOACH_LOG_LEVEL", "ERROR").upper(),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
+    pick = bool(options.pop("pick", False))
     opts = resolve_options(routine, options)
+    if pick and opts.no_tui:
+        raise UsageError("--pick needs the terminal UI; leave out --no-tui")
 
     from voicecoach.routine import load_routine
+
+    if pick:
+        # Nothing opens until a routine is chosen; the picker checks each file itself.
+        return _run_tui(None, opts, None)
 
     loaded = load_routine(opts.routine)  # RoutineError: same lines as `check`, exit 2
 
@@ -180,16 +187,23 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         raise VoicecoachError(f"the terminal UI is not available ({exc}); use --no-tui") from None
     from voicecoach import wiring
 
+    current: dict[str, Any] = {"session": session}
+
     def session_factory(routine: Any) -> Any:
-        # Another routine picked after the wrap-up: same options, fresh devices.
-        more = wiring.build_parts(routine, opts,
-                                  notice=lambda text: session.report("warning", text))
-        return wiring.build_session(routine, opts, more)
+        # A routine picked in the picker (with --pick, or after the wrap-up): same
+        # options, fresh devices; its notices are shown in the app like the first's.
+        more = wiring.build_parts(routine, opts, notice=lambda text: None)
+        new = wiring.build_session(routine, opts, more)
+        for text in more.notices:
+            new.report("warning", text)
+        current["session"] = new
+        return new
 
     # The notices went to stderr, which the full screen hides: show them in the app
     # too (queued now, delivered once the app has started the session and listens).
-    for text in parts.notices:
-        session.report("warning", text)
+    if session is not None:
+        for text in parts.notices:
+            session.report("warning", text)
     app: Any = None
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -201,12 +215,14 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
     old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         with _stderr_to_file():
-            app = make_app(session, theme=opts.theme, session_factory=session_factory)
+            app = make_app(session, routine_name=opts.routine, theme=opts.theme,
+                           session_factory=session_factory)
             app.run()
     except KeyboardInterrupt:
         pass
     finally:
-        session.close()
+        if current["session"] is not None:
+            current["session"].close()
         for sig, handler in old.items():
             signal.signal(sig, handler)
     return int(getattr(app, "return_code", 0) or 0)
