@@ -17,8 +17,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # Why each: espeak-ng speaks (TTS); libportaudio2 is what sounddevice opens mics and
 # speakers with; pulseaudio(+utils) and libasound2-plugins give the tests a virtual
 # audio loop and route ALSA through it; sox makes and measures test audio; tmux drives
-# the TUI in end-to-end tests.
-APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux)
+# the TUI in end-to-end tests; flite gives the recognition tests a second, less robotic
+# family of voices (they skip those voices without it).
+APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux flite)
 
 extras=""
 use_apt=1

@@ -16,6 +16,8 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     home = tmp_path_factory.mktemp("xdg")
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(home / var.lower()))
-    monkeypatch.delenv("VOICECOACH_MODEL", raising=False)
-    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    # Any VOICECOACH_* setting of the developer's (data dir, model, config, engine...)
+    # would send test writes to real folders or change defaults under the tests.
+    for var in [v for v in os.environ if v.startswith("VOICECOACH_")]:
+        monkeypatch.delenv(var, raising=False)
     os.environ.setdefault("TERM", "xterm-256color")
