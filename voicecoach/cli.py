@@ -137,12 +137,15 @@ def model_path(model: Path | None) -> None:
 @click.option("--rate", type=click.IntRange(80, 450), default=None, help="Words per minute.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write a WAV instead.")
 @click.option("--speaker", default=None, help="Output device, by index or name.")
+@click.option("--volume", type=click.FloatRange(0.0, 1.0), default=1.0, show_default=True,
+              help="Loudness, 0.0 to 1.0.")
 def say(text: str, voice: str | None, rate: int | None, out: Path | None,
-        speaker: str | None) -> None:
+        speaker: str | None, volume: float) -> None:
     """Speak TEXT (or write it to a WAV)."""
     from voicecoach.commands import voice as voice_cmd
 
-    sys.exit(voice_cmd.say(text, voice=voice, rate=rate, out=out, speaker=speaker))
+    sys.exit(voice_cmd.say(text, voice=voice, rate=rate, out=out, speaker=speaker,
+                           volume=volume))
 
 
 @cli.command()
@@ -170,6 +173,8 @@ def voices() -> None:
 @click.option("--voice", default=None, help="TTS voice.")
 @click.option("--rate", type=click.IntRange(80, 450), default=None, help="Speaking rate, wpm.")
 @click.option("--beeps/--no-beeps", default=None, help="Tones for rep ticks and end of rest.")
+@click.option("--volume", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Loudness of speech and beeps, 0.0 to 1.0.")
 @click.option("--mute", is_flag=True, help="No speech output (text only).")
 @click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,
@@ -208,6 +213,8 @@ def history(as_json: bool, limit: int, session_id: int | None) -> None:
 @click.option("--rate", type=click.IntRange(80, 450), default=None,
               help="Preview: as `run --rate`.")
 @click.option("--beeps/--no-beeps", default=None, help="Preview: as `run --beeps`.")
+@click.option("--volume", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Preview: as `run --volume`.")
 @click.option("--keep-audio", is_flag=True, help="Preview: as `run --keep-audio`.")
 def config(as_json: bool, show_path: bool, init: bool, **flags: object) -> None:
     """Show the merged user configuration and where each value came from.

@@ -79,6 +79,8 @@ class Config:
     """Speaking rate in words per minute, 80 to 450; unset: the routine's `rate`."""
     beeps: bool | None = None
     """Tones for rep ticks and the end of rest (true/false); unset: the routine's `beeps`."""
+    volume: float | None = None
+    """Loudness of speech and beeps, 0.0 (silent) to 1.0 (full); unset: 1.0."""
     theme: str = "contrast"
     """Terminal UI look: `contrast` (dark, high contrast) or `light`."""
     keep_audio: bool = False
@@ -154,6 +156,12 @@ def _check_value(key: str, value: Any) -> tuple[Any, str | None]:
         if not low <= value <= high:
             return None, f"must be between {low} and {high} words per minute, not {value}"
         return value, None
+    if key == "volume":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"must be a number from 0.0 to 1.0, not {_type_name(value)}"
+        if not 0.0 <= float(value) <= 1.0:
+            return None, f"must be from 0.0 (silent) to 1.0 (full), not {value}"
+        return float(value), None
     if key == "keep_audio_mb":
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"must be a whole number of megabytes, not {_type_name(value)}"
@@ -180,6 +188,11 @@ def _from_env_text(key: str, text: str) -> Any:
     if key in ("rate", "keep_audio_mb"):
         try:
             return int(text.strip())
+        except ValueError:
+            return text
+    if key == "volume":
+        try:
+            return float(text.strip())
         except ValueError:
             return text
     return text
@@ -320,7 +333,7 @@ def template() -> str:
 
 def _example(key: str) -> str:
     return {"model": '"~/.local/share/voicecoach/models/vosk-model-small-en-us-0.15"',
-            "mic": '"USB"', "speaker": '"USB"', "voice": '"en-us"', "rate": "165",
+            "mic": '"USB"', "speaker": '"USB"', "voice": '"en-us"', "rate": "165", "volume": "0.8",
             "beeps": "false"}.get(key, '""')
 
 

@@ -151,6 +151,7 @@ def speaker_factory(routine: Routine, opts: RunOptions,
     settings = VoiceSettings(
         voice=opts.voice or VoiceSettings.voice,
         rate=rate,
+        volume=1.0 if opts.volume is None else opts.volume,
         device=opts.speaker,
     )
 

@@ -93,6 +93,8 @@ BAD_FILES = {
     "bool": ('beeps = "yes"\n', r"`beeps` must be true or false, not a string"),
     "table": ("[audio]\nmic = 1\n", r"unknown key `audio`"),
     "empty string": ('mic = ""\n', r"`mic` must not be empty"),
+    "volume too loud": ("volume = 1.5\n", r"`volume` must be from 0.0 \(silent\) to 1.0"),
+    "volume as text": ('volume = "loud"\n', r"`volume` must be a number from 0.0 to 1.0"),
     "toml syntax": ('engine = "vosk\n', r"invalid TOML: .*line 1"),
 }
 
@@ -207,3 +209,13 @@ def test_every_setting_has_help_with_meaning() -> None:
 def test_theme_names_match_the_tui() -> None:
     themes = pytest.importorskip("voicecoach.tui.themes")
     assert set(THEMES) == set(themes.THEME_NAMES)
+
+
+def test_volume_from_file_env_and_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config("volume = 0.5\n")
+    assert load_config().volume == 0.5
+    monkeypatch.setenv("VOICECOACH_VOLUME", "0.25")
+    values, sources = merge(load_config(), {"volume": None})
+    assert values.volume == 0.25 and sources["volume"] == "env VOICECOACH_VOLUME"
+    values, sources = merge(load_config(), {"volume": 1})
+    assert values.volume == 1.0 and sources["volume"] == "flag --volume"

@@ -9,6 +9,7 @@ import time
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.support.pulse import PulseLoop
@@ -74,3 +75,16 @@ def test_voices_without_the_program_uses_the_library(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "en-us" in [line.split()[0] for line in result.stdout.splitlines()]
     assert "pyttsx3" in result.stderr
+
+
+def test_say_volume_scales_the_output(tmp_path: Path) -> None:
+    """--volume is a playback gain: a quarter volume peaks at a quarter of full."""
+    peaks = []
+    for volume in ("1", "0.25"):
+        out = tmp_path / f"v{volume}.wav"
+        result = voicecoach("say", "Chest up.", "--out", str(out), "--volume", volume)
+        assert result.returncode == 0, result.stderr
+        with wave.open(str(out)) as w:
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        peaks.append(int(np.abs(pcm.astype(np.int32)).max()))
+    assert abs(peaks[1] / peaks[0] - 0.25) < 0.01

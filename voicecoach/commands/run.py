@@ -44,6 +44,8 @@ class RunOptions:
     voice: str | None
     rate: int | None
     beeps: bool | None
+    volume: float | None
+    """Gain 0..1 for speech and beeps; None: full."""
     keep_audio: bool
     no_tui: bool
     keyboard: bool
@@ -74,6 +76,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         voice=config.voice,
         rate=config.rate,
         beeps=config.beeps,
+        volume=config.volume,
         keep_audio=config.keep_audio,
         no_tui=bool(options.get("no_tui")),
         keyboard=bool(options.get("keyboard")),

@@ -15,7 +15,7 @@ import click
 import numpy as np
 
 from voicecoach.errors import EngineUnavailableError, UsageError
-from voicecoach.voice.audio import wav_bytes
+from voicecoach.voice.audio import Clip, wav_bytes
 from voicecoach.voice.cache import RenderCache
 from voicecoach.voice.engine import EspeakEngine, pyttsx3_voices
 from voicecoach.voice.settings import VoiceSettings
@@ -25,13 +25,16 @@ PLAY_TIMEOUT_MARGIN = 5.0
 
 
 def say(text: str, *, voice: str | None = None, rate: int | None = None,
-        out: Path | None = None, speaker: str | None = None) -> int:
+        out: Path | None = None, speaker: str | None = None, volume: float = 1.0) -> int:
     if not text.strip():
         raise UsageError("nothing to say: TEXT is empty")
     defaults = VoiceSettings()
     engine = EspeakEngine()
     cache = RenderCache(engine)
     clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
+    if volume != 1.0:
+        # A gain on the way out, as the speaker does, so the cache keeps full scale.
+        clip = Clip((clip.samples * np.float32(volume)).astype(np.float32), clip.rate)
     if out is not None:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
