@@ -19,8 +19,10 @@ import pytest
 
 from tests.support.pulse import pulse_loop
 from voicecoach.app import Session
-from voicecoach.ears import Ears, MicSource, WavSource
+from voicecoach.ears import Ears
+from voicecoach.errors import AudioDeviceError
 from voicecoach.routine import load_routine
+from voicecoach.speech.audio import MicSource, WavSource
 
 SHORT = Path(__file__).resolve().parents[1] / "data" / "routines" / "e2e-short.toml"
 
@@ -120,13 +122,11 @@ def test_mic_unplugged_pauses_and_its_return_resumes(short: Any, sessions: list[
 
 def test_a_mic_that_never_opens_pauses_and_keeps_retrying(short: Any,
                                                           sessions: list[Session]) -> None:
-    from voicecoach.ears import MicUnavailable
-
     attempts: list[float] = []
 
     def no_mic() -> Any:
         attempts.append(time.monotonic())
-        raise MicUnavailable("no microphone found")
+        raise AudioDeviceError("no microphone found")
 
     ears = Ears(engine_name="silent", make_recognizer=SilentRecognizer, open_source=no_mic,
                 retry_seconds=0.05)
@@ -153,7 +153,7 @@ def test_a_crashed_listen_thread_is_restarted(short: Any, sessions: list[Session
         return made[-1]
 
     ears = Ears(engine_name="crashing", make_recognizer=make,
-                open_source=lambda: WavSource(wav, loop=True))
+                open_source=lambda: WavSource(wav, realtime=True, loop=True))
     session = Session(short, ears=ears)
     sessions.append(session)
     statuses = Statuses()

@@ -8,9 +8,11 @@ import pytest
 from tests.support import clips
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.speech.audio import (
+    DeviceInfo,
     MicSource,
     Resampler,
     WavSource,
+    _pick_input,
     find_input_device,
     level_dbfs,
     read_wav,
@@ -117,3 +119,76 @@ def test_mic_source_retries_instead_of_raising() -> None:
     finally:
         timer.cancel()
     assert isinstance(mic.last_error, AudioDeviceError)
+
+
+def test_wav_source_reads_like_a_mic(tmp_path) -> None:
+    """The session's listen thread reads a file as it reads a mic: open, read, b"" at the end."""
+    x = clips.speak("next", "en-us", 160)
+    path = clips.write_wav(tmp_path / "n.wav", x)
+    wav = WavSource(path)
+    wav.open()
+    assert wav.active and wav.device_name == str(path)
+    got = []
+    while chunk := wav.read(0.2):
+        got.append(chunk)
+    assert b"".join(got) == x.tobytes() and wav.finished
+    assert wav.read(0.2) == b""  # stays at the end
+    wav.open()  # opening again starts over
+    assert wav.read(0.2) == got[0] and not wav.finished
+    looped = WavSource(path, loop=True)
+    looped.open()
+    n = len(got) + 3
+    again = [looped.read(0.2) for _ in range(n)]
+    assert again[len(got)] == got[0] and not looped.finished
+
+
+def test_bad_wav_fails_when_opened(tmp_path) -> None:
+    wav = WavSource(tmp_path / "missing.wav", realtime=True)  # nothing read yet: no error
+    with pytest.raises(UsageError, match="no such file"):
+        wav.open()
+
+
+def _device(index: int, name: str, inputs: int = 2, default: bool = False) -> DeviceInfo:
+    return DeviceInfo(index, name, inputs, 2, 48000.0, "ALSA", is_default_input=default)
+
+
+def test_choosing_the_input_device() -> None:
+    devices = [_device(0, "HDA Intel PCH: ALC892 Analog (hw:0,0)"), _device(1, "HDMI", 0),
+               _device(2, "USB PnP Sound Device: Audio (hw:2,0)"), _device(3, "pulse"),
+               _device(4, "default")]
+    # No default input (ALSA often says -1): the sound server's device follows the desktop.
+    assert _pick_input(devices, None).name == "pulse"
+    marked = [*devices[:2], _device(2, devices[2].name, default=True), *devices[3:]]
+    assert _pick_input(marked, "").index == 2
+    assert _pick_input(devices, "usb pnp").index == 2
+    assert _pick_input(devices, 4).name == "default"
+    assert _pick_input(devices, "4").name == "default"
+    with pytest.raises(AudioDeviceError, match="index 1"):
+        _pick_input(devices, 1)  # an output only
+    with pytest.raises(AudioDeviceError, match="no input device matches 'blue yeti'"):
+        _pick_input(devices, "blue yeti")
+    with pytest.raises(AudioDeviceError, match="no audio input device"):
+        _pick_input([_device(1, "HDMI", 0)], None)
+
+
+def test_portaudio_is_reinitialised_rarely(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-initialising PortAudio closes every stream of the process (the speaker's too), so a
+    mic that keeps failing to open re-initialises it only every `reinit_every` failures; a
+    first attempt does only if no input is listed. Real PortAudio; the spy only counts."""
+    import sounddevice as sd
+
+    real = sd._initialize
+    calls: list[int] = []
+    mic = MicSource("no such microphone 1234", reinit_every=3)
+
+    def counting() -> None:
+        calls.append(mic.failed_opens)
+        real()
+
+    monkeypatch.setattr(sd, "_initialize", counting)
+    nothing_listed = not any(d["max_input_channels"] > 0 for d in sd.query_devices())
+    for _ in range(7):
+        with pytest.raises(AudioDeviceError):
+            mic.open()
+    assert mic.failed_opens == 7
+    assert calls == ([0] if nothing_listed else []) + [3, 6]

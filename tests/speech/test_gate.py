@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.speech.conftest import CHUNK
@@ -65,7 +66,7 @@ def test_coach_speech_passes_no_command(line: str, barge_in: bool, squat, sphinx
         barge_in and set(passed) <= {"stop", "pause"} and "stop" in line.lower()
     )
     # Even with barge-in on, the coach saying "stop" must not stop the session: it needs the
-    # stricter confidence, and the app's SimpleGate/`allows` also refuses the coach's own words.
+    # stricter confidence, and `MicGate.allows` also refuses the coach's own words.
     if barge_in:
         gate = listener.gate
         for h in hyps:
@@ -96,3 +97,69 @@ def test_barge_in_rules() -> None:
     gate.speaking_started(20.0, "Pain means stop.")
     gate.speaking_ended(21.0)
     assert not gate.allows(Hypothesis("stop", 0.99), 20.5, 21.0)  # our own word
+
+
+def test_the_onset_decides_not_the_overlap() -> None:
+    """A person answering just after the tail is heard, though the utterance reaches back."""
+    gate = MicGate(tail_s=0.35, lead_s=0.1)
+    gate.speaking_started(10.0, "Keep your chest up.")
+    gate.speaking_ended(12.0)
+    assert gate.allows(Hypothesis("next", 0.5), 12.4, 12.9)
+    assert not gate.allows(Hypothesis("next", 0.5), 12.3, 12.9)  # inside the tail
+    assert not gate.allows(Hypothesis("next", 0.5), 9.95, 10.5)  # the start is an estimate
+    assert gate.allows(Hypothesis("next", 0.5), 9.8, 9.9)  # before the coach spoke
+
+
+def test_overlapping_utterances_keep_the_gate_shut_until_the_last_ends() -> None:
+    gate = MicGate(tail_s=0.35)
+    gate.speaking_started(1.0, "Set 2 of 3.")
+    gate.speaking_started(1.5, "one")  # a count starts before the announcement's end is reported
+    gate.speaking_ended(2.0)
+    assert gate.gated(2.5)
+    assert not gate.allows(Hypothesis("next", 0.9), 2.5)
+    gate.speaking_ended(3.0)
+    assert gate.gated(3.2) and not gate.gated(3.4)
+    assert gate.own_words(2.0) == frozenset({"set", "2", "of", "3", "one"})
+    gate.speaking_ended(3.5)  # an end without a start changes nothing
+    assert not gate.gated(3.6)
+
+
+def test_barge_in_phrases_and_the_coachs_own_words() -> None:
+    gate = MicGate()
+    gate.speaking_started(0.0, "Roll both heels in and keep going.")
+    assert gate.allows(Hypothesis("hold on", 0.9), 1.0)  # every phrase of stop and pause
+    assert gate.allows(Hypothesis("i'm done", 0.9), 1.0)
+    assert not gate.allows(Hypothesis("skip rest", 0.99), 1.0)
+    gate.speaking_ended(3.0)
+    gate.speaking_started(10.0, "Say stop the session when you are done.")
+    assert not gate.allows(Hypothesis("stop the session", 0.99), 11.0)  # all its words are ours
+    assert not gate.allows(Hypothesis("stop", 0.99), 11.0)
+    assert gate.allows(Hypothesis("pause", 0.9), 11.0)
+    only_stop = MicGate(barge_in=("stop",))
+    only_stop.speaking_started(0.0, "Keep going.")
+    assert not only_stop.allows(Hypothesis("pause", 0.99), 0.5)
+
+
+def test_listener_places_utterances_on_the_gates_clock(squat, sphinx) -> None:
+    """Onsets come from the recognizer's stream times plus its pre-roll, on the clock of the
+    chunks, even for a recognizer that heard other audio before this listener existed."""
+    sphinx.reset()
+    sphinx.set_phrases(active_phrases(squat, 0))
+    for _ in range(20):
+        sphinx.accept(bytes(CHUNK))  # a second of earlier audio: the stream clock runs ahead
+    clock = FakeClock()
+    listener = Listener(sphinx, MicGate(clock=clock))
+    listener.set_phrases(active_phrases(squat, 0))
+    voice = "flite:slt" if clips.have_flite() else "en-us"
+    speech = clips.speak("next step", voice, 150)
+    pcm = clips.pad(speech, 2.0, 1.0).tobytes()
+    spans = []
+    for i in range(0, len(pcm), CHUNK):
+        t = 100.0 + (i + CHUNK) / 32000  # when the chunk's last sample arrived
+        spans += [(h.text, *listener.span(h)) for h in listener.feed(pcm[i : i + CHUNK], t)]
+    spans += [(h.text, *listener.span(h)) for h in listener.flush(100.0 + len(pcm) / 32000)]
+    assert [s[0] for s in spans] == ["next step"]
+    _, onset, end = spans[0]
+    loud = np.nonzero(np.abs(speech.astype(np.float64)) > 100)[0] / 16000  # the voice itself
+    assert 102.0 + loud[0] - 0.1 <= onset <= 102.0 + loud[0] + 0.1
+    assert 102.0 + loud[-1] - 0.1 <= end <= 102.0 + loud[-1] + 0.1

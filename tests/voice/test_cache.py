@@ -98,3 +98,34 @@ def test_set_rate_prerenders_again(audio_loop: PulseLoop, make_speaker: SpeakerF
     speaker.prerender([], None).result(timeout=20)  # queued after the re-render: wait for it
     assert speaker.cache.path(TEXTS[0], "en-us", 200).exists()
     assert speaker.cache.path(TEXTS[1], "en-us", 200).exists()
+
+
+def test_a_fresh_cache_dir_gets_its_version_marker_without_warnings(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The speaker's render threads and `prerender` ask for the version at once on a new cache:
+    one marker, written once, and no "cannot write" warning (they used to share a temp name)."""
+    import threading
+
+    engine = EspeakEngine()
+    assert engine.version  # asked once here, so the threads race on the marker file only
+    for attempt in range(5):
+        directory = tmp_path / f"fresh{attempt}" / "voicecoach" / "tts"  # none of it exists
+        cache = RenderCache(engine, directory)
+        start = threading.Barrier(8)
+        versions: list[str] = []
+
+        def ask(cache: RenderCache = cache, start: threading.Barrier = start,
+                versions: list[str] = versions) -> None:
+            start.wait()
+            versions.append(cache.engine_version())
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        with caplog.at_level("WARNING", logger="voicecoach.voice.cache"):
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        assert [r.getMessage() for r in caplog.records] == []
+        assert versions == [engine.version] * 8
+        assert (directory / ".espeak-ng.version").read_text() == engine.version
+        assert sorted(p.name for p in directory.iterdir()) == [".espeak-ng.version"]

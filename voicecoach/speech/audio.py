@@ -7,6 +7,7 @@ from whatever rate the device or file has (USB mics often do 44.1/48 kHz only).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -15,11 +16,12 @@ import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from voicecoach.errors import AudioDeviceError, UsageError
+from voicecoach.speech.base import level_db
 
 TARGET_RATE = 16000
 CHUNK_S = 0.05
@@ -57,7 +59,7 @@ class Resampler:
         self._phases = np.stack([h[p :: self.up][::-1] for p in range(self.up)])
         self._taps = self._phases.shape[1]
         self._history = np.zeros(self._taps - 1)
-        self.delay_out = int(round((n - 1) / 2 / self.up * out_rate / in_rate))
+        self.delay_out = round((n - 1) / 2 / self.up * out_rate / in_rate)
         """The filter's delay, in output samples (linear phase: the same for every frequency)."""
         self._pos = 0
         """Index, in the up-sampled timeline relative to the history start, of the next output."""
@@ -86,15 +88,11 @@ def to_int16(x: np.ndarray) -> np.ndarray:
 
 def level_dbfs(pcm: bytes) -> tuple[float, float]:
     """(RMS, peak) of an int16 chunk in dBFS, for the mic meter; -100 for silence."""
-    x = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float64)
+    x = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
     if x.size == 0:
         return -100.0, -100.0
-    rms = math.sqrt(float(np.mean(x * x))) / 32768.0
-    peak = float(np.max(np.abs(x))) / 32768.0
-    return (
-        20 * math.log10(rms) if rms > 1e-5 else -100.0,
-        20 * math.log10(peak) if peak > 1e-5 else -100.0,
-    )
+    peak = float(np.max(np.abs(x.astype(np.float64)))) / 32768.0
+    return level_db(x), 20 * math.log10(peak) if peak > 1e-5 else -100.0
 
 
 # --- WAV files ----------------------------------------------------------------
@@ -138,38 +136,117 @@ def wav_pcm16k(path: Path) -> bytes:
         # Drop the filter's delay so file times (start_s, end_s) match the file itself.
         mono = np.concatenate([r.process(mono), r.process(np.zeros(2 * r._taps))])
         skip = r.delay_out
-        mono = mono[skip : skip + int(round(x.shape[0] * TARGET_RATE / rate))]
+        mono = mono[skip : skip + round(x.shape[0] * TARGET_RATE / rate)]
     return to_int16(mono).tobytes()
 
 
-@dataclass
-class WavSource:
-    """A WAV file as a stream of chunks, optionally paced in real time (for `run --input-file`)."""
+class Source(Protocol):
+    """What a session listens to: `MicSource` or `WavSource`, 16 kHz mono int16 chunks."""
 
-    path: Path
-    realtime: bool = False
-    chunk_s: float = CHUNK_S
+    @property
+    def device_name(self) -> str:
+        """What to call it in a status line."""
+
+    def open(self) -> None:
+        """Start (again); a VoicecoachError says why it cannot."""
+
+    @property
+    def active(self) -> bool:
+        """False once it died (an unplugged mic): close it and open it again."""
+
+    def read(self, timeout: float) -> bytes | None:
+        """The next chunk; None if none came within `timeout`, b"" at the end of a file."""
+
+    def close(self) -> None: ...
+
+
+class WavSource:
+    """A WAV file fed as if it were a mic (`run --input-file`): optionally paced and looped.
+
+    Two ways to read it: `chunks()`, an iterator over the whole file, and the
+    source protocol the session's listen thread uses (`open`, `read`,
+    `active`, `close`), which `MicSource` speaks too. Pacing matters for a
+    session: the coach's timers, the mic gate and the latency all assume audio
+    arrives as it is spoken; `realtime=False` feeds as fast as it is read
+    (tests of the decoding).
+    """
+
+    def __init__(self, path: Path, *, realtime: bool = False, loop: bool = False,
+                 chunk_s: float = CHUNK_S) -> None:
+        self.path = path
+        self.realtime = realtime
+        self.loop = loop
+        self.chunk_s = chunk_s
+        self.device_name = str(path)
+        self.finished = False
+        """True once a non-looping file has been read to its end."""
+        self._pcm: bytes | None = None
+        self._pos = 0
+        self._t0: float | None = None
+        self._fed = 0
+
+    def open(self) -> None:
+        """Decode the file (once; bad files raise UsageError) and start from its beginning."""
+        if self._pcm is None:
+            self._pcm = wav_pcm16k(self.path)
+        self._pos = self._fed = 0
+        self._t0 = None
+        self.finished = False
+
+    @property
+    def active(self) -> bool:
+        return self._pcm is not None
+
+    def read(self, timeout: float) -> bytes | None:
+        """The next chunk; None if it is not due within `timeout` (pacing), b"" at the end."""
+        if self._pcm is None:
+            self.open()
+        assert self._pcm is not None
+        if self._pos >= len(self._pcm):
+            if not self.loop or not self._pcm:
+                self.finished = True
+                if self.realtime:
+                    time.sleep(min(timeout, 0.05))  # an ended file must not spin its reader
+                return b""
+            self._pos = 0
+        if self.realtime:
+            now = time.monotonic()
+            if self._t0 is None:
+                self._t0 = now
+            due = self._t0 + self._fed / (2 * TARGET_RATE)
+            if due - now > timeout:
+                time.sleep(timeout)
+                return None
+            if due > now:
+                time.sleep(due - now)
+        step = int(self.chunk_s * TARGET_RATE) * 2
+        chunk = self._pcm[self._pos : self._pos + step]
+        self._pos += len(chunk)
+        self._fed += len(chunk)
+        return chunk
 
     def chunks(self) -> Iterator[bytes]:
-        pcm = wav_pcm16k(self.path)
-        step = int(self.chunk_s * TARGET_RATE) * 2
-        start = time.monotonic()
-        for k, i in enumerate(range(0, len(pcm), step)):
-            if self.realtime:
-                delay = start + k * self.chunk_s - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            yield pcm[i : i + step]
+        """The file (over and over if `loop`), chunk by chunk."""
+        self.open()
+        while chunk := self.read(math.inf):
+            yield chunk
+
+    def close(self) -> None:
+        if self._pcm is not None:
+            self._pos = len(self._pcm)
 
 
 # --- microphones ----------------------------------------------------------------
 
+REINIT_EVERY = 10
+"""Consecutive failed mic opens between PortAudio re-initialisations (see `MicSource.open`)."""
+
 
 def _sd(reinit: bool = False) -> Any:
-    """sounddevice; with `reinit`, PortAudio restarted so a sound server started after import is seen.
+    """sounddevice; with `reinit`, PortAudio restarted so devices added since start-up are seen.
 
-    Re-initialising closes every stream of the process (the speaker's too), so it
-    is done only when the device list came up empty, never on a routine open.
+    Re-initialising closes every stream of the process (the speaker's too): see
+    `MicSource.open` for when that price is paid.
     """
     try:
         import sounddevice as sd
@@ -199,6 +276,7 @@ class DeviceInfo:
 
 
 def list_devices() -> list[DeviceInfo]:
+    """Every device; PortAudio is restarted first if it lists no input (for `devices`)."""
     found = _list_devices(reinit=False)
     return found if any(d.inputs for d in found) else _list_devices(reinit=True)
 
@@ -228,18 +306,27 @@ def _list_devices(reinit: bool) -> list[DeviceInfo]:
 
 def find_input_device(spec: str | int | None) -> DeviceInfo:
     """By index, exact name or case-insensitive name substring; None = the default input."""
-    inputs = [d for d in list_devices() if d.inputs > 0]
+    return _pick_input(list_devices(), spec)
+
+
+def _pick_input(devices: list[DeviceInfo], spec: str | int | None) -> DeviceInfo:
+    inputs = [d for d in devices if d.inputs > 0]
     if not inputs:
         raise AudioDeviceError(
             "no audio input device found (is a microphone plugged in, "
             "and is the sound server running?)"
         )
     if spec is None or spec == "":
+        # No default input set (PortAudio says -1) is common with ALSA: the sound
+        # server's device is then the one that follows the desktop's choice.
         for d in inputs:
             if d.is_default_input:
                 return d
+        for d in inputs:
+            if d.name in ("default", "pulse"):
+                return d
         return inputs[0]
-    text = str(spec)
+    text = str(spec).strip()
     if text.isdigit():
         for d in inputs:
             if d.index == int(text):
@@ -257,9 +344,11 @@ class MicSource:
     """A microphone as 16 kHz mono int16 chunks, through a queue the audio callback never blocks on.
 
     The PortAudio callback only copies the block into a bounded queue (dropping
-    and counting when the consumer falls behind); conversion happens in the
-    consumer's thread. `chunks()` notices a stream that stopped (device
-    unplugged, server gone) and reopens it, retrying until `stop()`.
+    and counting when the consumer falls behind); down-mixing and resampling
+    happen in the consumer's thread. Two ways to read it: `read()` after
+    `open()` (the session's listen thread, which supervises reopening itself),
+    or `chunks()`, which notices a stream that stopped (device unplugged,
+    server gone) and reopens it, retrying until `stop()`.
     """
 
     def __init__(
@@ -268,15 +357,17 @@ class MicSource:
         chunk_s: float = CHUNK_S,
         queue_chunks: int = 100,
         retry_s: float = 1.0,
+        reinit_every: int = REINIT_EVERY,
     ) -> None:
         self.device_spec = device
         self.chunk_s = chunk_s
         self.retry_s = retry_s
+        self.reinit_every = reinit_every
         self.dropped = 0
         """Blocks the callback dropped because the queue was full."""
         self.reopened = 0
-        self.level: tuple[float, float] = (-100.0, -100.0)
-        """(RMS, peak) dBFS of the latest chunk, for the UI meter."""
+        self.failed_opens = 0
+        """Consecutive failed `open()`s (reset by a successful one)."""
         self.device: DeviceInfo | None = None
         self.last_error: AudioDeviceError | None = None
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=queue_chunks)
@@ -284,16 +375,41 @@ class MicSource:
         self._stopped = threading.Event()
         self._resampler: Resampler | None = None
 
+    @property
+    def device_name(self) -> str:
+        return self.device.name if self.device is not None else str(self.device_spec or "default")
+
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         try:
             self._queue.put_nowait(indata.copy())
         except queue.Full:
-            self.dropped += 1
+            self.dropped += 1  # the consumer fell behind: drop, never block the callback
 
     def open(self) -> None:
-        """Open the device at a rate it supports; AudioDeviceError with a clear message otherwise."""
+        """(Re)open the device at a rate it supports; else AudioDeviceError, in one line.
+
+        When PortAudio is re-initialised: re-initialising closes every other
+        stream of the process, the speaker's output included, so it must be
+        rare; but PortAudio lists devices only as they were at its start, so
+        without it a sound server started later, or a replugged USB mic (a new
+        ALSA card), is never found. So: on a first attempt only if no input
+        is listed at all, and after every `reinit_every` consecutive failed
+        opens regardless of what is listed; never on a routine (re)open.
+        """
+        self.close()
+        due = self.failed_opens > 0 and self.failed_opens % self.reinit_every == 0
+        try:
+            devices = _list_devices(reinit=due)
+            if not due and self.failed_opens == 0 and not any(d.inputs for d in devices):
+                devices = _list_devices(reinit=True)
+            self._open(_pick_input(devices, self.device_spec))
+        except AudioDeviceError:
+            self.failed_opens += 1
+            raise
+        self.failed_opens = 0
+
+    def _open(self, device: DeviceInfo) -> None:
         sd = _sd()
-        device = find_input_device(self.device_spec)
         channels = min(device.inputs, 2)
         rates = [TARGET_RATE, int(device.default_rate), 48000, 44100]
         last: Exception | None = None
@@ -314,25 +430,38 @@ class MicSource:
             except (sd.PortAudioError, ValueError) as exc:
                 last = exc
                 continue
+            while not self._queue.empty():  # blocks of a previous stream
+                self._queue.get_nowait()
             self._stream, self.device = stream, device
             self._resampler = Resampler(rate) if rate != TARGET_RATE else None
             return
         raise AudioDeviceError(
-            f"cannot open input {device.name!r}: {last} "
-            "(busy, unplugged, or no supported sample rate)"
+            f"cannot open input {device.name!r}: {last or 'no usable rate'}"
+            " (busy, unplugged, or no supported sample rate)"
         )
 
     @property
     def active(self) -> bool:
-        return self._stream is not None and bool(self._stream.active)
+        """False when not open, or when the stream died (unplugged, server gone)."""
+        try:
+            return self._stream is not None and bool(self._stream.active)
+        except Exception:  # PortAudio itself gone (terminated): as dead as a stream gets
+            return False
+
+    def read(self, timeout: float) -> bytes | None:
+        """The next chunk, or None if none came within `timeout` (check `active` then)."""
+        try:
+            block = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return self._convert(block)
 
     def close(self) -> None:
-        if self._stream is not None:
-            try:
-                self._stream.close(ignore_errors=True)
-            except Exception:
-                pass
-            self._stream = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            # A stream of a vanished server may fail to close: nothing is left to release.
+            with contextlib.suppress(Exception):
+                stream.close(ignore_errors=True)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -340,9 +469,7 @@ class MicSource:
     def _convert(self, block: np.ndarray) -> bytes:
         mono = to_mono(block)
         out = self._resampler.process(mono) if self._resampler else mono
-        pcm = to_int16(np.asarray(out)).tobytes()
-        self.level = level_dbfs(pcm)
-        return pcm
+        return to_int16(np.asarray(out)).tobytes()
 
     def chunks(self, timeout_s: float = 0.5) -> Iterator[bytes]:
         """Yield chunks until `stop()`; reopen a dead stream, retrying every `retry_s`.
@@ -352,7 +479,6 @@ class MicSource:
         """
         while not self._stopped.is_set():
             if not self.active:
-                self.close()
                 try:
                     self.open()
                     self.last_error = None
@@ -361,21 +487,7 @@ class MicSource:
                     self.last_error = exc
                     self._stopped.wait(self.retry_s)
                     continue
-            try:
-                block = self._queue.get(timeout=timeout_s)
-            except queue.Empty:
-                continue
-            yield self._convert(block)
+            chunk = self.read(timeout_s)
+            if chunk is not None:
+                yield chunk
         self.close()
-
-
-def open_with_retry(source: MicSource, attempts: int, delay_s: float = 1.0) -> None:
-    """Try to open `source` a few times (a USB mic re-enumerating, a server starting); then raise."""
-    for k in range(attempts):
-        try:
-            source.open()
-            return
-        except AudioDeviceError:
-            if k == attempts - 1:
-                raise
-            time.sleep(delay_s)

@@ -53,7 +53,7 @@ class Recognizer(ABC):
     def reset(self) -> None:
         """Drop any utterance in progress (e.g. after the mic was reopened)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook: most engines have nothing to free)
         """Free the engine's memory early; optional."""
 
 
@@ -164,6 +164,11 @@ class StreamingRecognizer(Recognizer):
     @property
     def in_speech(self) -> bool:
         return self._utt_start is not None
+
+    @property
+    def stream_s(self) -> float:
+        """Seconds of audio accepted so far: the clock `Hypothesis.start_s`/`end_s` are on."""
+        return (self._samples + self._carry.size) / SAMPLE_RATE
 
     def partial(self) -> str:
         return self._partial() if self._utt_start is not None else ""

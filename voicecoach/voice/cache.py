@@ -61,13 +61,21 @@ class RenderCache:
         self.stats = CacheStats()
         self._memory: OrderedDict[str, Clip] = OrderedDict()
         self._lock = threading.Lock()
+        self._version_lock = threading.Lock()
         self._version: str | None = None
 
     def engine_version(self) -> str:
         """The engine's version, remembered in the cache dir: without the engine (uninstalled
         since), the last version seen still names the files it rendered."""
-        if self._version is not None:
+        # One thread at a time: the speaker's render threads and `prerender` all ask
+        # at start-up, and on a fresh cache dir each would write the marker through
+        # the same temp name (one pid), failing each other's rename.
+        with self._version_lock:
+            if self._version is None:
+                return self._engine_version()
             return self._version
+
+    def _engine_version(self) -> str:
         marker = self.directory / f".{self.engine.name}.version"
         try:
             version = self.engine.version
