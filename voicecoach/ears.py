@@ -28,13 +28,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import VoicecoachError
 from voicecoach.speech.audio import MicSource, Source, WavSource, level_dbfs
+from voicecoach.speech.base import SAMPLE_RATE
 from voicecoach.speech.gate import Listener, MicGate
 from voicecoach.speech.hypothesis import Hypothesis
 
@@ -49,7 +52,14 @@ log = logging.getLogger("voicecoach.ears")
 LEVEL_EVERY = 0.125
 """Seconds between mic level reports (the meter wants ~8 a second)."""
 
+KEEP_SECONDS = 8.0
+"""Seconds of recent audio held for `--keep-audio`: longer than any utterance (6 s cap)."""
+KEEP_MARGIN = 0.2
+"""Seconds kept either side of a rejected utterance, so its first and last sounds are whole."""
+
 Notice = Callable[[str], None]
+KeepAudio = Callable[[bytes, dict[str, Any]], None]
+"""Takes a rejected utterance (16 kHz mono int16) and what was heard; must not block."""
 
 
 @dataclass
@@ -73,6 +83,7 @@ class Ears:
         gate: MicGate | None = None,
         retry_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        keep_audio: KeepAudio | None = None,
     ) -> None:
         self.engine_name = engine_name
         self._make_recognizer = make_recognizer
@@ -93,6 +104,9 @@ class Ears:
         """Monotonic time the first chunk reached the recognizer (ready to listen)."""
         self.ready = threading.Event()
         self.heard_count = 0
+        self._keep_audio = keep_audio
+        self._recent: deque[tuple[float, bytes]] = deque()
+        """(clock time the chunk was fed, chunk): only filled when keeping audio."""
 
     # --- EarsPort ----------------------------------------------------------------------
 
@@ -197,7 +211,23 @@ class Ears:
             if now - last_level >= LEVEL_EVERY:
                 last_level = now
                 session.level(level_dbfs(chunk)[0])
+            if self._keep_audio is not None:
+                self._remember(now, chunk)
             self._deliver(session, listener, listener.feed(chunk, now))
+
+    def _remember(self, now: float, chunk: bytes) -> None:
+        self._recent.append((now, chunk))
+        while self._recent and now - self._recent[0][0] > KEEP_SECONDS:
+            self._recent.popleft()
+
+    def _audio_between(self, onset: float, end: float) -> bytes:
+        """The remembered chunks that overlap [onset, end], with a margin either side."""
+        parts = []
+        for fed_at, chunk in self._recent:
+            starts = fed_at - len(chunk) / 2 / SAMPLE_RATE
+            if fed_at >= onset - KEEP_MARGIN and starts <= end + KEEP_MARGIN:
+                parts.append(chunk)
+        return b"".join(parts)
 
     def _apply_phrases(self, listener: Listener) -> None:
         with self._phrases_lock:
@@ -223,6 +253,14 @@ class Ears:
                     self.heard_count += 1
                 session.hear(raw, hyp.confidence, accepted=False, at=end,
                              reason=hyp.reason or "rejected")
+            if self._keep_audio is not None and hyp.reason != "gated":
+                # The coach's own voice is not worth keeping; what the person said is.
+                onset, _ = listener.span(hyp)
+                pcm = self._audio_between(onset, end)
+                if pcm:
+                    self._keep_audio(pcm, {"text": raw, "confidence": round(hyp.confidence, 3),
+                                           "reason": hyp.reason or "rejected",
+                                           "engine": self.engine_name})
 
     def _close_source(self) -> None:
         source, self._source = self._source, None
@@ -281,8 +319,26 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
             return None, "text", True
         source.close()  # the listen thread opens it again when the session starts
     mic_or_file = source
+    keep = _audio_keeper(opts.keep_audio_mb) if opts.keep_audio else None
     return Ears(engine_name=engine_name, make_recognizer=make_recognizer,
-                open_source=lambda: mic_or_file), engine_name, False
+                open_source=lambda: mic_or_file, keep_audio=keep), engine_name, False
+
+
+def _audio_keeper(cap_mb: int) -> KeepAudio:
+    """`--keep-audio`: write each rejected utterance on one background thread.
+
+    The listen thread must never wait for a disk (an SD card can stall for a
+    second); a single worker keeps the files in order and the size cap exact.
+    """
+    from voicecoach.session_log import save_rejected_audio
+
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-audio")
+
+    def keep(pcm: bytes, meta: dict[str, Any]) -> None:
+        writer.submit(save_rejected_audio, pcm, SAMPLE_RATE, meta,
+                      cap_bytes=cap_mb * 1024 * 1024)
+
+    return keep
 
 
 def _display_name(name_or_path: str) -> str:

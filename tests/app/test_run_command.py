@@ -233,3 +233,29 @@ def test_run_refuses_words_the_engine_cannot_hear(tmp_path: Path) -> None:
     lines = [line for line in run.stderr.splitlines() if "zorblax" in line]
     assert lines and all(line in check.stderr for line in lines)
     assert "Traceback" not in run.stderr
+
+
+def test_keep_audio_saves_what_was_rejected(run_cli: Any, tmp_path: Path) -> None:
+    """`--keep-audio`: an ordinary sentence (not a command) is kept as a WAV + JSON to tune with."""
+    from tests.support import clips
+    from voicecoach import locations
+
+    talk = clips.pad(clips.speak("I had pancakes for breakfast this morning"), 1.0, 2.0)
+    wav = clips.write_wav(tmp_path / "talk.wav", talk)
+    log = tmp_path / "events.jsonl"
+    run = run_cli(str(SHORT), "--no-tui", "--mute", "--engine", "pocketsphinx",
+                  "--input-file", str(wav), "--keep-audio", "--event-log", str(log))
+    kept_dir = locations.kept_audio_dir()
+    deadline = time.monotonic() + 60
+    kept: list[Path] = []
+    while time.monotonic() < deadline and not kept:
+        kept = sorted(kept_dir.glob("*.wav")) if kept_dir.is_dir() else []
+        time.sleep(0.2)
+    run.proc.terminate()
+    assert run.finish() == 0
+    assert kept, f"nothing kept in {kept_dir}; events:\n{log.read_text()}"
+    meta = json.loads(kept[0].with_suffix(".json").read_text())
+    assert meta["reason"] != "gated" and meta["engine"] == "pocketsphinx"
+    seconds = len(talk) / clips.SAMPLE_RATE
+    assert 1.0 < meta["seconds"] < seconds  # the utterance, not the whole recording
+    assert any(r["kind"] == "heard" and r["outcome"] == "rejected" for r in records(log))

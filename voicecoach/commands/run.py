@@ -53,6 +53,8 @@ class RunOptions:
     mute: bool
     event_log: Path | None
     theme: str = "contrast"
+    keep_audio_mb: int = 50
+    """Size cap of the kept audio, megabytes."""
     loop_input: bool = False
     """Play `input_file` over and over (soak tests)."""
 
@@ -78,6 +80,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         beeps=config.beeps,
         volume=config.volume,
         keep_audio=config.keep_audio,
+        keep_audio_mb=config.keep_audio_mb,
         no_tui=bool(options.get("no_tui")),
         keyboard=bool(options.get("keyboard")),
         input_file=Path(input_file) if input_file is not None else None,
