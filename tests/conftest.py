@@ -1,4 +1,4 @@
-"""Shared test set-up. Area fixtures live in `tests/<area>/conftest.py`; helpers in `tests/support/`."""
+"""Shared test set-up. Area fixtures: `tests/<area>/conftest.py`; helpers: `tests/support/`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Never read or write the developer's real config, data or cache dirs."""
     home = tmp_path_factory.mktemp("xdg")
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):

@@ -58,7 +58,7 @@ def test_routine_phrases_and_builtin_commands_are_heard(phrase_results) -> None:
 
 
 def test_flite_voices_meet_the_clean_target(phrase_results) -> None:
-    """The CMU voices sound like real speech to the model: hold them to the 97 % target (less slack)."""
+    """The CMU voices sound like real speech to the model: hold them to the 97 % target."""
     if not clips.have_flite():
         pytest.skip("flite is not installed (apt-get install flite)")
     items = [(k, v) for k, v in phrase_results.items() if k[2].startswith("flite:")]

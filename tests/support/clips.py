@@ -160,8 +160,8 @@ def pad(
     samples: np.ndarray, before_s: float = 0.3, after_s: float = 0.6, sample_rate: int = SAMPLE_RATE
 ) -> np.ndarray:
     """Silence around a clip, as a person leaves it around a command (endpointing needs it)."""
-    shape_b = (int(before_s * sample_rate),) + samples.shape[1:]
-    shape_a = (int(after_s * sample_rate),) + samples.shape[1:]
+    shape_b = (int(before_s * sample_rate), *samples.shape[1:])
+    shape_a = (int(after_s * sample_rate), *samples.shape[1:])
     return np.concatenate([np.zeros(shape_b, np.int16), samples, np.zeros(shape_a, np.int16)])
 
 
@@ -185,7 +185,7 @@ def pink_noise(n: int, seed: int = 0) -> np.ndarray:
 def music_noise(
     n: int, sample_rate: int = SAMPLE_RATE, seed: int = 0, bpm: float = 124.0
 ) -> np.ndarray:
-    """Music-like noise: a kick drum on the beat, a bass line and a chord pad, harmonic and rhythmic.
+    """Music-like noise: a kick drum on the beat, a bass line and a chord pad.
 
     Not music, but it has what makes gym music hard for a recognizer: tonal
     energy in the speech band, and onsets every beat.

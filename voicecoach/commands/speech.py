@@ -79,7 +79,8 @@ def transcribe(
             heard = (
                 f'{record["intent"]} ("{record["phrase"]}", confidence {record["confidence"]:.2f})'
                 if intent
-                else f"rejected{f' (heard {best.raw!r}: {best.reason})' if best and best.raw else ''}"
+                else "rejected" + (f" (heard {best.raw!r}: {best.reason})"
+                                   if best and best.raw else "")
             )
             print(f"{wav}: {heard}  [{decode_s:.2f} s]", flush=True)
     return status
