@@ -180,7 +180,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             "so every number includes the output path (PulseAudio) and the recorder's input "
             "latency. Targets: a cached cue sounds within 100 ms of "
             "the effect; a hush silences within 100 ms; callback errors far below the mic "
-            "gate's 0.5 s tail.")
+            "gate's 0.35 s tail.")
     return {"title": TITLE, "rows": rows, "markdown": "\n".join(table) + "\n\n" + note}
 
 
