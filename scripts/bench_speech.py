@@ -169,7 +169,7 @@ def _worker(engine: str, quick: bool) -> dict:
     fa = 0
     nn = 0
     for s in non:
-        for k, (voice, rate) in enumerate(voices):
+        for voice, rate in voices:
             pcm = clips.pad(clips.speak(s, voice, rate), 0.4, 0.8).tobytes()
             hyps, busy, _ = _feed(rec, pcm)
             nn += 1
@@ -208,7 +208,7 @@ def _trailing_trim(speech) -> float:
 
 
 class _PeerSphinx:
-    """Pocketsphinx with its default LM and no grammar or rejection (SpeechRecognition's Sphinx path)."""
+    """Pocketsphinx with its default LM, no grammar, no rejection (SpeechRecognition's way)."""
 
     name = "peer"
 
@@ -260,7 +260,7 @@ def _pct(a: int, b: int) -> float:
 def _row(res: dict) -> dict:
     s = res["stats"]
     row = {"engine": res["engine"], "clean": _pct(s["clean"][0], s["clean"][2])}
-    for key, (r, w, n) in s.items():
+    for key, (r, _wrong, n) in s.items():
         row[key] = _pct(r, n)
     row["wrong_command"] = _pct(sum(v[1] for v in s.values()), sum(v[2] for v in s.values()))
     row["false_accept"] = _pct(*res["false_accept"])
