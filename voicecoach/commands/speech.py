@@ -10,13 +10,17 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach.errors import UsageError, VoicecoachError
+
+if TYPE_CHECKING:
+    from voicecoach.routine.models import Routine
 
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
 
 
-def _load_routine(name: str):
+def _load_routine(name: str) -> Routine:
     from voicecoach.routine import load_routine
 
     return load_routine(name)

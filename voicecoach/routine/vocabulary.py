@@ -20,7 +20,8 @@ from voicecoach.routine.problems import RoutineProblem
 class Vocabulary(Protocol):
     """What the speech layer's vocabulary offers (see `voicecoach.speech.vocab`)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def __contains__(self, word: object) -> bool: ...
 

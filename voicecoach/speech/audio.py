@@ -35,7 +35,7 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     """Average the channels (a (n, ch) array); a mono (n,) array passes through."""
     if samples.ndim == 1:
         return samples
-    return samples.astype(np.float64).mean(axis=1)
+    return np.asarray(samples.astype(np.float64).mean(axis=1))
 
 
 class Resampler:
@@ -74,7 +74,7 @@ class Resampler:
         base = idx // self.up  # first input sample of the window
         phase = idx % self.up
         windows = np.lib.stride_tricks.sliding_window_view(x, self._taps)[base]
-        out = np.einsum("ij,ij->i", windows, self._phases[phase])
+        out: np.ndarray = np.einsum("ij,ij->i", windows, self._phases[phase])
         consumed = len(x) - (self._taps - 1)
         next_pos = (idx[-1] + self.down) if idx.size else self._pos
         self._pos = next_pos - consumed * self.up

@@ -12,11 +12,15 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voicecoach.routine.phrases import phrase_key
 from voicecoach.speech.hypothesis import Hypothesis
+
+if TYPE_CHECKING:
+    from voicecoach.speech.engines import EngineChoice
 
 SAMPLE_RATE = 16000
 FRAME = 320
@@ -28,6 +32,8 @@ class Recognizer(ABC):
 
     name: str = "recognizer"
     sample_rate: int = SAMPLE_RATE
+    choice: EngineChoice | None = None
+    """Which engine `make_recognizer` picked and why (for the UI); None when built directly."""
 
     @abstractmethod
     def set_phrases(self, phrases: Sequence[str]) -> None:

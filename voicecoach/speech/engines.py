@@ -66,7 +66,7 @@ def make_recognizer(
         from voicecoach.speech.vosk_engine import VoskRecognizer
 
         rec = VoskRecognizer(model=choice.model)
-    rec.choice = choice  # type: ignore[attr-defined]
+    rec.choice = choice
     if routine is not None:
         from voicecoach.coach.intents import active_phrases
 

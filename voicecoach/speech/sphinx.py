@@ -221,7 +221,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             self._in_utt = False
 
     def close(self) -> None:
-        self._decoder = None  # type: ignore[assignment]
+        self._decoder = None
 
 
 def vocabulary_words() -> set[str]:

@@ -61,6 +61,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -400,7 +401,7 @@ class Speaker:
             elif cmd == "beep":
                 self._add_beep(str(arg))
             elif cmd == "fault":
-                kind, text = arg  # type: ignore[misc]
+                kind, text = cast("tuple[str, str]", arg)
                 self._fault(str(kind), str(text))
             elif cmd == "close":
                 self._closing = True
