@@ -24,21 +24,8 @@ pytestmark = [pytest.mark.audio, pytest.mark.timeout(240)]
 SHORT = str(REPO / "tests" / "data" / "routines" / "e2e-short.toml")
 
 
-def _speech_ready() -> str | None:
-    try:
-        from voicecoach import speech
-    except ImportError as exc:
-        return f"voicecoach.speech not importable: {exc}"
-    if not hasattr(speech, "make_recognizer"):
-        return "voicecoach.speech.make_recognizer not available yet"
-    return None
-
-
 @pytest.fixture
 def coach(audio_loop: PulseLoop, tmp_path: Path) -> Iterator[Any]:  # noqa: F811
-    reason = _speech_ready()
-    if reason:
-        pytest.skip(reason)
     runs: list[CoachRun] = []
 
     def start(routine: str, *extra: str) -> CoachRun:

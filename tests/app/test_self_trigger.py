@@ -19,22 +19,9 @@ from voicecoach.routine import load_routine
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(900)]
 
 
-def _speech_ready() -> str | None:
-    try:
-        from voicecoach import speech
-    except ImportError as exc:
-        return f"voicecoach.speech not importable: {exc}"
-    if not hasattr(speech, "make_recognizer"):
-        return "voicecoach.speech.make_recognizer not available yet"
-    return None
-
-
 @pytest.mark.parametrize("name", ["squat", "mobility"])
 def test_the_coach_never_takes_its_own_words_for_commands(
         name: str, audio_loop: PulseLoop) -> None:  # noqa: F811
-    reason = _speech_ready()
-    if reason:
-        pytest.skip(reason)
     routine = load_routine(name)
     texts = list(routine_texts(routine))
     assert len(texts) > 10
