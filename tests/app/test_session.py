@@ -1,7 +1,7 @@
 """The session shell with keys only: no mic, a silent speaker, a hand-driven clock.
 
 These run the real coach and the real shell thread; only time is injected
-(`FakeClock`), so every assertion follows a `sync()` rather than a sleep.
+(`ManualClock`), so every assertion follows a `sync()` rather than a sleep.
 """
 
 from __future__ import annotations
@@ -13,28 +13,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import ManualClock
 from voicecoach.app import Session, SilentSpeaker
 from voicecoach.coach.effects import Priority, Say
 from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine import load_routine
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "routines"
-
-
-class FakeClock:
-    """Seconds that move only when the test says so."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
 
 
 class Recorder:
@@ -61,8 +46,8 @@ class Recorder:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock(start=1000.0)
 
 
 @pytest.fixture
@@ -71,7 +56,7 @@ def short() -> Any:
 
 
 @pytest.fixture
-def session(short: Any, clock: FakeClock, tmp_path: Path) -> Any:
+def session(short: Any, clock: ManualClock, tmp_path: Path) -> Any:
     s = Session(short, clock=clock, event_log=tmp_path / "events.jsonl")
     rec = Recorder()
     s.add_listener(rec)
@@ -80,7 +65,7 @@ def session(short: Any, clock: FakeClock, tmp_path: Path) -> Any:
     s.close()
 
 
-def settle(session: Session, clock: FakeClock, seconds: float = 0.0, steps: int = 1) -> None:
+def settle(session: Session, clock: ManualClock, seconds: float = 0.0, steps: int = 1) -> None:
     """Move time on in `steps` slices, letting the shell tick after each."""
     for _ in range(steps):
         clock.advance(seconds / steps)
@@ -91,7 +76,7 @@ def records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def test_start_speaks_the_first_cue_and_waits_for_next(session: Any, clock: FakeClock) -> None:
+def test_start_speaks_the_first_cue_and_waits_for_next(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock)
     assert session.rec.said and session.rec.said[0].text.startswith("Stand tall")
@@ -102,7 +87,7 @@ def test_start_speaks_the_first_cue_and_waits_for_next(session: Any, clock: Fake
     assert session.state.step_index == 0
 
 
-def test_keys_drive_the_coach_like_speech(session: Any, clock: FakeClock) -> None:
+def test_keys_drive_the_coach_like_speech(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.send_text("my heels are lifting")
@@ -117,7 +102,7 @@ def test_keys_drive_the_coach_like_speech(session: Any, clock: FakeClock) -> Non
     assert session.rec.heard[-1] == ("next", 1.0, "accepted", "next")
 
 
-def test_typed_key_letters_and_unknown_words(session: Any, clock: FakeClock) -> None:
+def test_typed_key_letters_and_unknown_words(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.send_text("n")
@@ -129,7 +114,7 @@ def test_typed_key_letters_and_unknown_words(session: Any, clock: FakeClock) -> 
     assert (text, outcome, intent) == ("banana bread", "rejected", None)
 
 
-def test_pain_pauses_and_the_timers_stand_still(session: Any, clock: FakeClock) -> None:
+def test_pain_pauses_and_the_timers_stand_still(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.send_text("that hurts")
@@ -142,7 +127,7 @@ def test_pain_pauses_and_the_timers_stand_still(session: Any, clock: FakeClock) 
     assert not session.state.paused
 
 
-def test_routine_runs_to_its_end_and_finishes(session: Any, clock: FakeClock,
+def test_routine_runs_to_its_end_and_finishes(session: Any, clock: ManualClock,
                                               tmp_path: Path) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
@@ -161,7 +146,7 @@ def test_routine_runs_to_its_end_and_finishes(session: Any, clock: FakeClock,
     assert [r.get("text") for r in log if r["kind"] == "heard"][:1] == ["next"]
 
 
-def test_event_log_is_written_line_by_line_while_running(session: Any, clock: FakeClock,
+def test_event_log_is_written_line_by_line_while_running(session: Any, clock: ManualClock,
                                                           tmp_path: Path) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
@@ -173,7 +158,7 @@ def test_event_log_is_written_line_by_line_while_running(session: Any, clock: Fa
     assert any(r["kind"] == "heard" for r in records(tmp_path / "events.jsonl"))
 
 
-def test_close_is_idempotent_and_stops_the_thread(session: Any, clock: FakeClock) -> None:
+def test_close_is_idempotent_and_stops_the_thread(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock)
     session.close()
@@ -183,13 +168,13 @@ def test_close_is_idempotent_and_stops_the_thread(session: Any, clock: FakeClock
                    if t is session._thread)
 
 
-def test_close_before_start_is_fine(short: Any, clock: FakeClock) -> None:
+def test_close_before_start_is_fine(short: Any, clock: ManualClock) -> None:
     s = Session(short, clock=clock)
     s.close()
     s.close()
 
 
-def test_a_broken_listener_does_not_stop_the_coaching(session: Any, clock: FakeClock) -> None:
+def test_a_broken_listener_does_not_stop_the_coaching(session: Any, clock: ManualClock) -> None:
     class Broken:
         def on_state(self, *args: Any) -> None:
             raise RuntimeError("boom")
@@ -203,7 +188,7 @@ def test_a_broken_listener_does_not_stop_the_coaching(session: Any, clock: FakeC
     assert any("boom" in c for c in session.crashes)
 
 
-def test_mic_lost_pauses_and_its_return_resumes(session: Any, clock: FakeClock) -> None:
+def test_mic_lost_pauses_and_its_return_resumes(session: Any, clock: ManualClock) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.mic_lost()
@@ -216,7 +201,7 @@ def test_mic_lost_pauses_and_its_return_resumes(session: Any, clock: FakeClock) 
 
 
 def test_mic_return_does_not_undo_a_pause_the_person_asked_for(session: Any,
-                                                               clock: FakeClock) -> None:
+                                                               clock: ManualClock) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
     session.send_command("pause")
@@ -227,7 +212,7 @@ def test_mic_return_does_not_undo_a_pause_the_person_asked_for(session: Any,
     assert session.state.paused
 
 
-def test_recognizer_rejections_are_logged_not_counted(session: Any, clock: FakeClock,
+def test_recognizer_rejections_are_logged_not_counted(session: Any, clock: ManualClock,
                                                       tmp_path: Path) -> None:
     session.start()
     settle(session, clock, 10.0, steps=10)
@@ -254,7 +239,7 @@ class Timeline:
         self.events.append(("end", say_id))
 
 
-def test_silent_speaker_speaks_one_at_a_time_in_order(clock: FakeClock) -> None:
+def test_silent_speaker_speaks_one_at_a_time_in_order(clock: ManualClock) -> None:
     t = Timeline()
     sp = SilentSpeaker(t.start, t.end, clock)
     sp.say(Say(1, "one two three four", rate=120))
@@ -266,7 +251,7 @@ def test_silent_speaker_speaks_one_at_a_time_in_order(clock: FakeClock) -> None:
     assert not sp.busy
 
 
-def test_silent_speaker_higher_priority_cuts_and_hush_drops(clock: FakeClock) -> None:
+def test_silent_speaker_higher_priority_cuts_and_hush_drops(clock: ManualClock) -> None:
     t = Timeline()
     sp = SilentSpeaker(t.start, t.end, clock)
     sp.say(Say(1, "a long cue about the heels", priority=Priority.CUE))
@@ -278,7 +263,7 @@ def test_silent_speaker_higher_priority_cuts_and_hush_drops(clock: FakeClock) ->
     assert not sp.busy
 
 
-def test_silent_speaker_drops_a_late_count(clock: FakeClock) -> None:
+def test_silent_speaker_drops_a_late_count(clock: ManualClock) -> None:
     t = Timeline()
     sp = SilentSpeaker(t.start, t.end, clock)
     sp.say(Say(1, "a cue that takes a few seconds to say", priority=Priority.CUE))
@@ -289,7 +274,7 @@ def test_silent_speaker_drops_a_late_count(clock: FakeClock) -> None:
 
 
 def test_a_warning_queued_before_start_is_shown_and_nothing_breaks(session: Any,
-                                                                    clock: FakeClock) -> None:
+                                                                    clock: ManualClock) -> None:
     # A speaker with no device warns from its constructor, before the session starts.
     session.report("warning", "no sound output")
     session.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,27 +18,12 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Digits, Static
 
+from tests.support.clock import ManualClock
 from tests.tui.fakes import StaticSession, squat_state
 from voicecoach.routine import Routine, load_routine
 
 #: Every await in these tests is bounded by this (seconds).
 TIMEOUT = 5.0
-
-
-class ManualClock:
-    """The real Session's injectable clock, moved only by the test (no timed assertions)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
 
 
 @pytest.hookimpl(tryfirst=True)
