@@ -118,7 +118,7 @@ def _worker(engine: str, quick: bool) -> dict:
     import numpy as np
 
     from tests.support import clips
-    from voicecoach.coach.intents import all_phrases, match
+    from voicecoach.coach.intents import all_phrases, match, phrase_meanings
 
     routine = _routine()
     phrases = list(all_phrases(routine))
@@ -130,7 +130,7 @@ def _worker(engine: str, quick: bool) -> dict:
 
         rec = make_recognizer(engine, routine)
     load_s = time.perf_counter() - t0
-    rec.set_phrases(phrases)
+    rec.set_phrases(phrases, phrase_meanings(routine, None) if engine != "peer" else None)
     voices = _voices(quick)
     cmd_phrases = phrases[::3] if quick else phrases
     non = clips.NON_COMMANDS[:8] if quick else clips.NON_COMMANDS

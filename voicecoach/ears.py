@@ -62,9 +62,13 @@ KeepAudio = Callable[[bytes, dict[str, Any]], None]
 """Takes a rejected utterance (16 kHz mono int16) and what was heard; must not block."""
 
 
+Phrases = tuple[tuple[str, ...], dict[str, str] | None]
+"""A phrase set and its meanings (see `Recognizer.set_phrases`)."""
+
+
 @dataclass
 class _Pending:
-    phrases: tuple[str, ...] | None = None
+    phrases: Phrases | None = None
 
 
 class Ears:
@@ -94,7 +98,7 @@ class Ears:
         self._session: Session | None = None
         self._phrases_lock = threading.Lock()
         self._pending = _Pending()
-        self._current_phrases: tuple[str, ...] = ()
+        self._current_phrases: Phrases | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._source: Source | None = None
@@ -114,9 +118,11 @@ class Ears:
         self._session = session
         self._spawn()
 
-    def set_phrases(self, phrases: tuple[str, ...]) -> None:
+    def set_phrases(
+        self, phrases: tuple[str, ...], meanings: dict[str, str] | None = None
+    ) -> None:
         with self._phrases_lock:
-            self._pending.phrases = tuple(phrases)
+            self._pending.phrases = (tuple(phrases), meanings)
 
     def speaking_started(self, t: float, text: str = "") -> None:
         self.gate.speaking_started(t, text)
@@ -163,6 +169,7 @@ class Ears:
         with self._phrases_lock:
             if self._pending.phrases is None and self._current_phrases:
                 self._pending.phrases = self._current_phrases
+            self._current_phrases = None  # a new recognizer has none of ours yet
         lost = False
         input_ended = False
         last_level = 0.0
@@ -233,7 +240,7 @@ class Ears:
         with self._phrases_lock:
             phrases, self._pending.phrases = self._pending.phrases, None
         if phrases is not None and phrases != self._current_phrases:
-            listener.set_phrases(phrases)
+            listener.set_phrases(*phrases)
             self._current_phrases = phrases
 
     def _deliver(self, session: Session, listener: Listener, hyps: list[Hypothesis]) -> None:

@@ -33,7 +33,7 @@ class SilentRecognizer:
     def __init__(self) -> None:
         self.chunks = 0
 
-    def set_phrases(self, phrases: Any) -> None:
+    def set_phrases(self, phrases: Any, meanings: Any = None) -> None:
         pass
 
     def accept(self, pcm: bytes) -> list[Any]:

@@ -207,3 +207,19 @@ def test_a_pausing_correction_within_the_cooldown_is_short_but_still_pauses() ->
     assert texts(out) == [
         "Same as before: Hold on to something. I've paused. Say resume when you're ready."]
     assert c.state.paused
+
+
+def test_phrase_meanings_group_the_phrases_of_one_intent() -> None:
+    """The recognizer decides a phrase early only when longer ones mean the same: this says."""
+    from voicecoach.coach.intents import active_phrases, phrase_meanings
+    from voicecoach.routine import load_routine
+
+    squat = load_routine("squat")
+    meanings = phrase_meanings(squat, 0)
+    assert set(meanings) == set(active_phrases(squat, 0))
+    assert meanings["next"] == meanings["next step"] == "next"
+    assert meanings["stop"] == meanings["stop the session"] == "stop"
+    assert meanings["that hurts"] == meanings["it hurts"] != meanings["next"]
+    in_step = phrase_meanings(squat, 1)
+    corrections = {m for m in in_step.values() if m.startswith("correction ")}
+    assert len(corrections) == len(squat.steps[1].corrections) + len(squat.corrections)

@@ -170,6 +170,23 @@ def test_hypothesis_times_and_early_end(sphinx, squat) -> None:
     assert h.decode_s >= 0
 
 
+def test_a_prefix_phrase_with_the_same_meaning_is_decided_early(sphinx, squat) -> None:
+    """"next" begins "next step", but both mean next: no waiting to hear whether "step" follows.
+    Without meanings the recognizer must assume they differ, and waits the full silence."""
+    from voicecoach.coach.intents import phrase_meanings
+
+    voice = "flite:rms" if clips.have_flite() else "en-us"
+    pcm = clips.pad(clips.speak("next", voice, 150), 1.0, 1.5).tobytes()
+    decided = {}
+    for meanings in (phrase_meanings(squat, 0), None):
+        sphinx.reset()
+        sphinx.set_phrases(active_phrases(squat, 0), meanings)
+        heard = [h for h in feed(sphinx, pcm) if h.text]
+        assert [h.text for h in heard] == ["next"]
+        decided[meanings is not None] = heard[0].early
+    assert decided == {True: True, False: False}
+
+
 def test_stereo_48k_wav_is_heard(tmp_path, squat, sphinx) -> None:
     from voicecoach.speech.audio import wav_pcm16k
 

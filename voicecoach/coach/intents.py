@@ -62,5 +62,17 @@ def active_phrases(routine: Routine, step_index: int | None) -> tuple[str, ...]:
     return tuple(intent.phrase for intent in _book(routine, step_index).values())
 
 
+def phrase_meanings(routine: Routine, step_index: int | None) -> dict[str, str]:
+    """Each active phrase (as written) -> a label that is equal exactly when two phrases mean
+    the same thing. The recognizer uses it to decide "stop" without waiting to hear whether
+    "the session" follows: both mean stop, so there is nothing to wait for."""
+    return {
+        intent.phrase: (
+            f"correction {intent.correction.path}" if intent.correction else intent.kind
+        )
+        for intent in _book(routine, step_index).values()
+    }
+
+
 def all_phrases(routine: Routine) -> tuple[str, ...]:
     return active_phrases(routine, None)

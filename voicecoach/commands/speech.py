@@ -34,7 +34,7 @@ def transcribe(
     model: Path | None = None,
     as_json: bool = False,
 ) -> int:
-    from voicecoach.coach.intents import all_phrases, match
+    from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer
     from voicecoach.speech.audio import wav_pcm16k
 
@@ -45,7 +45,7 @@ def transcribe(
             )
         r = _load_routine(routine)
         rec = make_recognizer(engine, r, model)
-        rec.set_phrases(all_phrases(r))
+        rec.set_phrases(all_phrases(r), phrase_meanings(r, None))
     except VoicecoachError as exc:
         exc.show()
         return exc.exit_code

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,8 +36,15 @@ class Recognizer(ABC):
     """Which engine `make_recognizer` picked and why (for the UI); None when built directly."""
 
     @abstractmethod
-    def set_phrases(self, phrases: Sequence[str]) -> None:
-        """Switch the active phrase set (a step change); cheap, never reloads the model."""
+    def set_phrases(
+        self, phrases: Sequence[str], meanings: Mapping[str, str] | None = None
+    ) -> None:
+        """Switch the active phrase set (a step change); cheap, never reloads the model.
+
+        `meanings` (phrase -> label, equal labels = same meaning) lets an engine decide a
+        phrase early when every longer phrase it begins means the same; without it, every
+        phrase is taken to mean something different.
+        """
 
     @abstractmethod
     def accept(self, pcm: bytes) -> list[Hypothesis]:
@@ -106,9 +113,10 @@ class StreamingRecognizer(Recognizer):
     Timeline of one utterance: `start_frames` speech frames open it (with
     `preroll_s` of audio before them, so a soft first consonant is not lost);
     it ends after `end_silence_s` of non-speech, or after `early_silence_s` when
-    the partial result already is one whole active phrase that no longer
-    phrase extends ("stop" waits, because "stop the session" could follow;
-    "next step" does not); `max_utterance_s` bounds music that never pauses.
+    the partial result already is one whole active phrase that no longer phrase
+    with another meaning extends (with "knees" and "knees out" meaning different
+    things, "knees" waits; "stop" does not wait for "the session", which also
+    means stop); `max_utterance_s` bounds music that never pauses.
     """
 
     def __init__(
@@ -158,12 +166,21 @@ class StreamingRecognizer(Recognizer):
 
     # --- protocol ---------------------------------------------------------
 
-    def set_phrases(self, phrases: Sequence[str]) -> None:
+    def set_phrases(
+        self, phrases: Sequence[str], meanings: Mapping[str, str] | None = None
+    ) -> None:
+        label = {phrase_key(p): m for p, m in (meanings or {}).items()}
         keys = [phrase_key(p) for p in phrases if phrase_key(p)]
         self._phrase_keys = frozenset(keys)
-        # A phrase may end an utterance early only if no other phrase continues it.
+        # A phrase may end an utterance early unless a longer phrase that it begins
+        # means something else ("stop" / "stop the session" both mean stop: no wait).
         self._final_keys = frozenset(
-            k for k in keys if not any(o != k and o.startswith(k + " ") for o in keys)
+            k
+            for k in keys
+            if not any(
+                o.startswith(k + " ") and (k not in label or label.get(o) != label[k])
+                for o in keys
+            )
         )
         self._set_engine_phrases(phrases)
 

@@ -68,7 +68,8 @@ def make_recognizer(
         rec = VoskRecognizer(model=choice.model)
     rec.choice = choice
     if routine is not None:
-        from voicecoach.coach.intents import active_phrases
+        from voicecoach.coach.intents import active_phrases, phrase_meanings
 
-        rec.set_phrases(active_phrases(routine, 0 if routine.steps else None))
+        first = 0 if routine.steps else None
+        rec.set_phrases(active_phrases(routine, first), phrase_meanings(routine, first))
     return rec

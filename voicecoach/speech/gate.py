@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from voicecoach.routine.commands import BUILTIN_COMMANDS
@@ -139,8 +139,10 @@ class Listener:
         """Seconds of audio the recognizer has had: its stream clock, at `_t`."""
         self._t = 0.0
 
-    def set_phrases(self, phrases: Sequence[str]) -> None:
-        self.recognizer.set_phrases(phrases)
+    def set_phrases(
+        self, phrases: Sequence[str], meanings: Mapping[str, str] | None = None
+    ) -> None:
+        self.recognizer.set_phrases(phrases, meanings)
 
     def feed(self, pcm: bytes, t: float | None = None) -> list[Hypothesis]:
         """One chunk (16 kHz mono int16) whose last sample arrived at `t` (default: now)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from voicecoach.routine.phrases import phrase_key, spoken_words
 from voicecoach.speech.base import Recognizer
@@ -17,7 +17,9 @@ class TextRecognizer(Recognizer):
     def __init__(self) -> None:
         self._keys: frozenset[str] = frozenset()
 
-    def set_phrases(self, phrases: Sequence[str]) -> None:
+    def set_phrases(
+        self, phrases: Sequence[str], meanings: Mapping[str, str] | None = None
+    ) -> None:
         self._keys = frozenset(phrase_key(p) for p in phrases)
 
     def feed_text(self, line: str) -> list[Hypothesis]:
