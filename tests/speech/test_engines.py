@@ -100,3 +100,29 @@ def test_vosk_hears_commands_and_rejects_talk(squat) -> None:
         for s in clips.NON_COMMANDS
     )
     assert fa / len(clips.NON_COMMANDS) <= 0.1
+
+
+def test_acoustic_gap_is_per_frame_and_an_underflowed_word_is_rejected() -> None:
+    import math
+    from types import SimpleNamespace as Seg
+
+    from voicecoach.speech.sphinx import acoustic_gap
+
+    word = Seg(start_frame=10, end_frame=19, ascore=math.exp(-20.0))  # 10 frames, -20 in all
+    assert acoustic_gap([word]) == pytest.approx(2.0)
+    assert acoustic_gap([word, Seg(start_frame=20, end_frame=29, ascore=0.0)]) == math.inf
+    assert acoustic_gap([]) == math.inf
+
+
+def test_the_decoder_holds_only_the_grammar_words(squat) -> None:
+    """Alternative pronunciations come along ("either"-style entries), and the 130k-word
+    dictionary is never loaded into the decoder (RSS on a Pi)."""
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+    rec = PocketsphinxRecognizer()
+    rec.set_phrases(["read it again"])
+    assert rec._decoder.lookup_word("again") is not None
+    assert rec._decoder.lookup_word("again(2)") is not None  # cmudict has two
+    assert rec._decoder.lookup_word("sandwich") is None
+    rec.set_phrases(["xyzzy plugh", "next"])
+    assert rec.skipped_phrases == ("xyzzy plugh",)

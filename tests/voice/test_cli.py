@@ -30,6 +30,14 @@ def test_say_out_writes_a_valid_wav(tmp_path: Path) -> None:
         assert 0.3 < w.getnframes() / w.getframerate() < 3
 
 
+def test_rendered_speech_is_cached_where_voicecoach_cache_dir_says(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    result = voicecoach("say", "Knees out.", "--out", str(tmp_path / "k.wav"),
+                        env={"VOICECOACH_CACHE_DIR": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert any((cache / "tts").glob("*.wav"))
+
+
 def test_voices_lists_english() -> None:
     result = voicecoach("voices")
     assert result.returncode == 0, result.stderr

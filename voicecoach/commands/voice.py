@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from voicecoach import locations
 from voicecoach.errors import EngineUnavailableError, UsageError
 from voicecoach.voice.audio import Clip, wav_bytes
 from voicecoach.voice.cache import RenderCache
@@ -30,7 +31,7 @@ def say(text: str, *, voice: str | None = None, rate: int | None = None,
         raise UsageError("nothing to say: TEXT is empty")
     defaults = VoiceSettings()
     engine = EspeakEngine()
-    cache = RenderCache(engine)
+    cache = RenderCache(engine, locations.cache_dir() / "tts")
     clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
     if volume != 1.0:
         # A gain on the way out, as the speaker does, so the cache keeps full scale.
