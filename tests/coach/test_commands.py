@@ -161,6 +161,37 @@ def test_stop_works_while_paused() -> None:
     assert Finish("stop") in out
 
 
+def _spoken_stop(c: Coach, confidence: float) -> tuple:
+    return c.send(Heard(c.now, "stop", Intent.command("stop"), confidence=confidence))
+
+
+def test_an_unsure_spoken_stop_is_asked_about_and_a_second_one_ends() -> None:
+    """A misheard "stop" must not end a session: ask, and stop only when it comes again."""
+    from voicecoach.coach.engine import STOP_QUESTION
+
+    c = counting()
+    out = _spoken_stop(c, 0.5)
+    assert [s.text for s in says(out)] == [STOP_QUESTION]
+    assert not hushed(out) and c.state.phase is Phase.COUNTING
+    assert logs(out, "heard")[0].data["outcome"] == "asked"
+    c.tick(3.0)
+    out = _spoken_stop(c, 0.4)
+    assert c.state.phase is Phase.STOPPED and Finish("stop") in out
+
+
+def test_the_stop_question_expires_and_sure_stops_are_obeyed_at_once() -> None:
+    from voicecoach.coach.engine import STOP_CONFIRM_WINDOW, STOP_QUESTION
+
+    c = counting()
+    _spoken_stop(c, 0.5)
+    c.tick(STOP_CONFIRM_WINDOW + 1.0)
+    out = _spoken_stop(c, 0.5)  # too late: asked again, not obeyed
+    assert [s.text for s in says(out)] == [STOP_QUESTION]
+    assert c.state.phase is not Phase.STOPPED
+    out = _spoken_stop(c, 0.9)
+    assert c.state.phase is Phase.STOPPED and Finish("stop") in out
+
+
 # --- why, help, status ------------------------------------------------------------
 
 

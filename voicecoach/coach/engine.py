@@ -49,7 +49,10 @@ Words arrive as `Heard` with an intent already matched by the shell
 what "next" means depends on the phase (`_NEXT`). A correction is checked
 against the current step's scope again, defensively. Unrecognised words
 change nothing, and after two misses in a row the coach says what it can
-understand here.
+understand here. "stop" is the one command that cannot be undone, so a
+spoken stop less sure than `STOP_SURE` is asked about ("Did you say stop?")
+and only a second stop within `STOP_CONFIRM_WINDOW` ends the session; a key
+press or a sure stop ends it at once.
 
 Errors: misuse by the program (an event before `Start`, a second `Start`,
 an intent kind that does not exist) raises `CoachError` and the state is
@@ -91,6 +94,12 @@ PAIN_WORDS = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ouch", "
 """A correction whose phrases use one of these is about pain: safety first."""
 
 PAUSED_HINT = "Say resume when you're ready."
+STOP_SURE = 0.6
+"""A spoken "stop" less sure than this is asked about instead of obeyed: it ends the session
+and cannot be undone, and a misheard word ("back" in music) must not do that."""
+STOP_CONFIRM_WINDOW = 10.0
+"""Seconds after asking in which a second "stop" (of any confidence) ends the session."""
+STOP_QUESTION = "Did you say stop? Say stop again to end the session."
 
 
 class CoachError(RuntimeError):
@@ -174,6 +183,8 @@ class _Turn:
     def __init__(self, state: CoachState) -> None:
         self.state = state
         self.effects: list[Effect] = []
+        self.heard: Heard | None = None
+        """The utterance this turn answers, if any (how sure, typed or spoken)."""
 
     def set(self, **changes: Any) -> None:
         self.state = replace(self.state, **changes)
@@ -231,6 +242,7 @@ def _on_speech_done(turn: _Turn, say_id: int) -> None:
 
 
 def _on_heard(turn: _Turn, event: Heard) -> None:
+    turn.heard = event
     intent = event.intent
     if intent is None:
         outcome = _on_miss(turn)
@@ -313,6 +325,13 @@ def _cmd_resume(turn: _Turn) -> str:
 
 
 def _cmd_stop(turn: _Turn) -> str:
+    heard, s = turn.heard, turn.state
+    if heard is not None and heard.source == "voice" and heard.confidence < STOP_SURE:
+        asked = s._stop_asked_at
+        if asked is None or heard.now - asked > STOP_CONFIRM_WINDOW:
+            turn.set(_stop_asked_at=heard.now)
+            turn.say(STOP_QUESTION, kind="ack", priority=Priority.CUE)
+            return "asked"
     turn.emit(Hush())
     _stop(turn, "Stopping here.")
     return "accepted"

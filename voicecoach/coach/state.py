@@ -88,6 +88,8 @@ class CoachState:
     # --- private to the engine (see voicecoach/coach/engine.py) -------------------
     _awaiting: int | None = None
     """The id of the awaited `Say` whose `SpeechDone` the timers wait for; None: nothing awaited."""
+    _stop_asked_at: float | None = None
+    """When an unsure spoken "stop" was asked about (see `STOP_SURE` in the engine)."""
     _paused_at: float | None = None
     """When the current pause began (for the resume log and `timer_started`)."""
     _said_at: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-_MARKS = {"accepted": "✓ accepted", "ignored": "· ignored", "rejected": "✗ not understood"}
+_MARKS = {"accepted": "✓ accepted", "ignored": "· ignored", "rejected": "✗ not understood",
+          "asked": "? asked to confirm"}
 
 
 def heard_text(text: str, confidence: float, outcome: str, intent: str | None) -> str:
