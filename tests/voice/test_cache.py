@@ -34,6 +34,20 @@ def test_second_render_is_a_disk_hit(cache_dir: Path) -> None:
     assert second.stats.memory_hits == 1
 
 
+def test_memory_holds_at_most_its_byte_budget_and_disk_serves_the_rest(cache_dir: Path) -> None:
+    """New texts every time (a spoken status, a summary) must not grow memory without end."""
+    probe = RenderCache(EspeakEngine(), cache_dir)
+    size = probe.get(TEXTS[0], "en-us", 165).samples.nbytes
+    cache = RenderCache(EspeakEngine(), cache_dir, memory_bytes=int(size * 2.5))
+    for n in range(8):
+        cache.get(f"Twelve minutes and {n} seconds.", "en-us", 165)
+    assert cache._memory_used <= cache.memory_bytes
+    assert 1 <= len(cache._memory) < 8
+    assert cache._memory_used == sum(c.samples.nbytes for c in cache._memory.values())
+    cache.get("Twelve minutes and 0 seconds.", "en-us", 165)  # evicted from memory
+    assert cache.stats.disk_hits == 1
+
+
 def test_key_includes_voice_rate_and_engine_version(cache_dir: Path) -> None:
     cache = RenderCache(EspeakEngine(), cache_dir)
     paths = {cache.path("one", "en-us", 165), cache.path("one", "en-us", 200),

@@ -36,6 +36,10 @@ class Engine(Protocol):
     def render(self, text: str, voice: str, rate: int) -> Clip: ...
 
 
+MEMORY_BYTES = 24 * 2**20
+"""Bytes of rendered samples kept in memory (about a minute of 48 kHz speech)."""
+
+
 def default_cache_dir() -> Path:
     from platformdirs import user_cache_path
 
@@ -54,10 +58,16 @@ class CacheStats:
 class RenderCache:
     """Thread-safe: the speaker's render threads and `prerender` share one instance."""
 
-    def __init__(self, engine: Engine, directory: Path | None = None, memory_items: int = 256):
+    def __init__(self, engine: Engine, directory: Path | None = None, memory_items: int = 256,
+                 memory_bytes: int = MEMORY_BYTES):
         self.engine = engine
         self.directory = directory or default_cache_dir()
         self.memory_items = memory_items
+        self.memory_bytes = memory_bytes
+        """Cap on the samples kept in memory: a spoken status or summary is new text each
+        time, and 256 clips at 48 kHz grew a one-hour soak's RSS by 20+ MB; the disk has
+        them all anyway."""
+        self._memory_used = 0
         self.stats = CacheStats()
         self._memory: OrderedDict[str, Clip] = OrderedDict()
         self._lock = threading.Lock()
@@ -143,10 +153,15 @@ class RenderCache:
 
     def _remember(self, key: str, clip: Clip) -> None:
         with self._lock:
+            old = self._memory.pop(key, None)
+            if old is not None:
+                self._memory_used -= old.samples.nbytes
             self._memory[key] = clip
-            self._memory.move_to_end(key)
-            while len(self._memory) > self.memory_items:
-                self._memory.popitem(last=False)
+            self._memory_used += clip.samples.nbytes
+            while self._memory and (len(self._memory) > self.memory_items
+                                    or self._memory_used > self.memory_bytes):
+                _, dropped = self._memory.popitem(last=False)
+                self._memory_used -= dropped.samples.nbytes
 
     def _store(self, key: str, clip: Clip) -> None:
         """Atomic write; a full or read-only disk only costs the cache, never the speech."""
