@@ -37,7 +37,7 @@ class Engine(Protocol):
 
 
 MEMORY_BYTES = 24 * 2**20
-"""Bytes of rendered samples kept in memory (about a minute of 48 kHz speech)."""
+"""Bytes of rendered samples kept in memory (about two minutes of 48 kHz float32 speech)."""
 
 
 def default_cache_dir() -> Path:
