@@ -53,6 +53,9 @@ def _events(routine: Routine, state: CoachState) -> list[tuple[str, Event]]:
         out.append(("timer", Tick(now=max(deadline, now))))
     for name in BUILTIN_COMMANDS:
         out.append((f'"{name.replace("_", " ")}"', Heard(now, name, Intent.command(name))))
+    # A bare spoken "stop" pauses and asks; a long stop phrase ends the session.
+    out.append(('"stop the session"',
+                Heard(now, "stop the session", Intent.command("stop", "stop the session"))))
     corrections: dict[str, Intent] = {}
     for phrase in active_phrases(routine, state.step_index):
         intent = match(routine, state.step_index, phrase)

@@ -161,32 +161,55 @@ def test_stop_works_while_paused() -> None:
     assert Finish("stop") in out
 
 
-def _spoken_stop(c: Coach, confidence: float) -> tuple:
-    return c.send(Heard(c.now, "stop", Intent.command("stop"), confidence=confidence))
+def _spoken_stop(c: Coach, confidence: float, phrase: str = "stop") -> tuple:
+    return c.send(Heard(c.now, phrase, Intent.command("stop", phrase), confidence=confidence))
 
 
-def test_an_unsure_spoken_stop_is_asked_about_and_a_second_one_ends() -> None:
-    """A misheard "stop" must not end a session: ask, and stop only when it comes again."""
-    from voicecoach.coach.engine import STOP_QUESTION
+def test_an_unsure_spoken_stop_pauses_and_asks_and_a_second_one_ends() -> None:
+    """A misheard "stop" must not end a session: pause, ask, and stop only when it comes again."""
+    from voicecoach.coach.engine import STOP_ASK_PAUSED
 
     c = counting()
-    out = _spoken_stop(c, 0.5)
-    assert [s.text for s in says(out)] == [STOP_QUESTION]
-    assert not hushed(out) and c.state.phase is Phase.COUNTING
+    out = _spoken_stop(c, 0.5, "stop the session")
+    assert [s.text for s in says(out)] == [STOP_ASK_PAUSED]
+    assert hushed(out) and c.state.paused and c.state.phase is Phase.COUNTING
     assert logs(out, "heard")[0].data["outcome"] == "asked"
+    assert logs(out, "pause")[0].data["reason"] == "stop-asked"
     c.tick(3.0)
     out = _spoken_stop(c, 0.4)
     assert c.state.phase is Phase.STOPPED and Finish("stop") in out
 
 
-def test_the_stop_question_expires_and_sure_stops_are_obeyed_at_once() -> None:
+def test_a_bare_spoken_stop_is_asked_about_however_sure() -> None:
+    """One short word is where sure misrecognitions live ("faster" heard as "stop" at 0.998)."""
+    from voicecoach.coach.engine import STOP_ASK_PAUSED
+
+    c = counting()
+    out = _spoken_stop(c, 0.998)
+    assert [s.text for s in says(out)] == [STOP_ASK_PAUSED]
+    assert c.state.paused and not c.state.finished
+    c.command("resume")  # it was "faster": go on as before
+    assert not c.state.paused and c.state.phase is Phase.COUNTING
+
+
+def test_a_sure_long_stop_phrase_ends_at_once() -> None:
+    c = counting()
+    out = _spoken_stop(c, 0.9, "stop the session")
+    assert c.state.phase is Phase.STOPPED and Finish("stop") in out
+    c = counting()
+    out = _spoken_stop(c, 0.9, "i'm done")
+    assert c.state.phase is Phase.STOPPED and Finish("stop") in out
+
+
+def test_the_stop_question_expires_and_is_asked_again_without_a_second_pause() -> None:
     from voicecoach.coach.engine import STOP_CONFIRM_WINDOW, STOP_QUESTION
 
     c = counting()
     _spoken_stop(c, 0.5)
     c.tick(STOP_CONFIRM_WINDOW + 1.0)
-    out = _spoken_stop(c, 0.5)  # too late: asked again, not obeyed
+    out = _spoken_stop(c, 0.5)  # too late: asked again (still paused), not obeyed
     assert [s.text for s in says(out)] == [STOP_QUESTION]
+    assert not logs(out, "pause") and c.state.paused
     assert c.state.phase is not Phase.STOPPED
     out = _spoken_stop(c, 0.9)
     assert c.state.phase is Phase.STOPPED and Finish("stop") in out

@@ -50,9 +50,10 @@ what "next" means depends on the phase (`_NEXT`). A correction is checked
 against the current step's scope again, defensively. Unrecognised words
 change nothing, and after two misses in a row the coach says what it can
 understand here. "stop" is the one command that cannot be undone, so a
-spoken stop less sure than `STOP_SURE` is asked about ("Did you say stop?")
-and only a second stop within `STOP_CONFIRM_WINDOW` ends the session; a key
-press or a sure stop ends it at once.
+spoken stop ends the session at once only when it is sure (`STOP_SURE`) and
+long (`STOP_SURE_WORDS`: "stop the session", "I'm done"). A bare "stop", or
+an unsure one, pauses and asks ("Did you say stop?"), and a second stop
+within `STOP_CONFIRM_WINDOW` ends the session. A key press ends it at once.
 
 Errors: misuse by the program (an event before `Start`, a second `Start`,
 an intent kind that does not exist) raises `CoachError` and the state is
@@ -97,9 +98,14 @@ PAUSED_HINT = "Say resume when you're ready."
 STOP_SURE = 0.6
 """A spoken "stop" less sure than this is asked about instead of obeyed: it ends the session
 and cannot be undone, and a misheard word ("back" in music) must not do that."""
+STOP_SURE_WORDS = 2
+"""A spoken stop phrase shorter than this is asked about however sure the recognizer is.
+One short word is where sure misrecognitions live: an hour's soak heard "faster" as
+"stop" at 0.998. Pausing at once still does what someone shouting "stop" needs."""
 STOP_CONFIRM_WINDOW = 10.0
 """Seconds after asking in which a second "stop" (of any confidence) ends the session."""
 STOP_QUESTION = "Did you say stop? Say stop again to end the session."
+STOP_ASK_PAUSED = f"Paused. {STOP_QUESTION} Or say resume to go on."
 
 
 class CoachError(RuntimeError):
@@ -326,15 +332,23 @@ def _cmd_resume(turn: _Turn) -> str:
 
 def _cmd_stop(turn: _Turn) -> str:
     heard, s = turn.heard, turn.state
-    if heard is not None and heard.source == "voice" and heard.confidence < STOP_SURE:
+    if heard is not None and heard.source == "voice" and not _sure_stop(heard):
         asked = s._stop_asked_at
         if asked is None or heard.now - asked > STOP_CONFIRM_WINDOW:
             turn.set(_stop_asked_at=heard.now)
-            turn.say(STOP_QUESTION, kind="ack", priority=Priority.CUE)
+            if s.paused:
+                turn.say(STOP_QUESTION, kind="ack", priority=Priority.CUE)
+            else:
+                _pause(turn, STOP_ASK_PAUSED, reason="stop-asked", priority=Priority.CUE)
             return "asked"
     turn.emit(Hush())
     _stop(turn, "Stopping here.")
     return "accepted"
+
+
+def _sure_stop(heard: Heard) -> bool:
+    phrase = heard.intent.phrase if heard.intent is not None else heard.text
+    return heard.confidence >= STOP_SURE and len(phrase.split()) >= STOP_SURE_WORDS
 
 
 def _cmd_why(turn: _Turn) -> str:
