@@ -48,6 +48,30 @@ def test_memory_holds_at_most_its_byte_budget_and_disk_serves_the_rest(cache_dir
     assert cache.stats.disk_hits == 1
 
 
+def test_a_one_off_text_is_rendered_but_not_kept(cache_dir: Path) -> None:
+    cache = RenderCache(EspeakEngine(), cache_dir)
+    clip = cache.get("Rep four of eight.", "en-us", 165, keep=False)
+    assert clip.seconds > 0.3 and cache.stats.renders == 1
+    assert not cache._memory and cache._memory_used == 0
+    assert not list(cache_dir.glob("*.wav"))
+
+
+def test_prune_drops_the_least_recently_used_files_down_to_the_disk_budget(
+        cache_dir: Path) -> None:
+    cache = RenderCache(EspeakEngine(), cache_dir)
+    for n, text in enumerate(TEXTS):
+        cache.get(text, "en-us", 165)
+        os.utime(cache.path(text, "en-us", 165), (1_000_000 + n, 1_000_000 + n))
+    fresh = RenderCache(EspeakEngine(), cache_dir)
+    fresh.get(TEXTS[0], "en-us", 165)  # a disk hit marks the oldest file as just used
+    sizes = {t: cache.path(t, "en-us", 165).stat().st_size for t in TEXTS}
+    fresh.disk_bytes = sizes[TEXTS[0]] + sizes[TEXTS[3]]
+    assert fresh.prune() == 2
+    assert sorted(p.name for p in cache_dir.glob("*.wav")) == sorted(
+        cache.path(t, "en-us", 165).name for t in (TEXTS[0], TEXTS[3]))
+    assert fresh.prune() == 0
+
+
 def test_key_includes_voice_rate_and_engine_version(cache_dir: Path) -> None:
     cache = RenderCache(EspeakEngine(), cache_dir)
     paths = {cache.path("one", "en-us", 165), cache.path("one", "en-us", 200),
@@ -101,6 +125,19 @@ def test_prerendered_cues_play_without_espeak(audio_loop: PulseLoop, make_speake
     assert events.wait_end(1)[1] is True
     assert speaker.cache.stats.renders == 0 and speaker.cache.stats.disk_hits == 1
     assert events.warnings() == []
+
+
+@pytest.mark.audio
+def test_the_speaker_keeps_cues_but_not_status_or_summary_texts(
+        audio_loop: PulseLoop, make_speaker: SpeakerFactory, cache_dir: Path) -> None:
+    """A spoken status is new text every time: kept, an hour's session grew RSS by 20 MB."""
+    speaker, events = make_speaker()
+    speaker.say(Say(1, "Step two of five, set one of three.", kind="status", awaited=True))
+    speaker.say(Say(2, "Well done. Twelve reps.", kind="summary", awaited=True))
+    speaker.say(Say(3, TEXTS[1], kind="cue", awaited=True))
+    assert events.wait_end(3)[1] is True
+    assert [p.name for p in cache_dir.glob("*.wav")] == [
+        speaker.cache.path(TEXTS[1], "en-us", 165).name]
 
 
 @pytest.mark.audio

@@ -43,6 +43,11 @@ class Say:
     """If speech cannot start by this time (caller's clock), drop it: a late rep count is wrong."""
 
 
+ONE_OFF_KINDS = frozenset({"status", "summary"})
+"""`Say` kinds whose text is made from the moment (reps done, time trained): each is
+new, so the speaker renders it without keeping it."""
+
+
 @dataclass(frozen=True)
 class Hush:
     """Cut whatever is being spoken now, and drop anything queued (pause, stop, back)."""

@@ -10,6 +10,7 @@ espeak-ng disappears after they were rendered.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -37,7 +38,12 @@ class Engine(Protocol):
 
 
 MEMORY_BYTES = 24 * 2**20
-"""Bytes of rendered samples kept in memory (about two minutes of 48 kHz float32 speech)."""
+"""Bytes of rendered samples kept in memory (about four minutes of espeak-ng's 22 kHz
+float32 speech)."""
+DISK_BYTES = 64 * 2**20
+"""Bytes of WAVs kept on disk; the least recently used go first (`prune`). A routine's
+cues at a few rates fit many times over; without a bound, every edited cue and every
+rate would stay on a Pi's SD card for ever."""
 
 
 def default_cache_dir() -> Path:
@@ -59,14 +65,14 @@ class RenderCache:
     """Thread-safe: the speaker's render threads and `prerender` share one instance."""
 
     def __init__(self, engine: Engine, directory: Path | None = None, memory_items: int = 256,
-                 memory_bytes: int = MEMORY_BYTES):
+                 memory_bytes: int = MEMORY_BYTES, disk_bytes: int = DISK_BYTES):
         self.engine = engine
         self.directory = directory or default_cache_dir()
         self.memory_items = memory_items
         self.memory_bytes = memory_bytes
-        """Cap on the samples kept in memory: a spoken status or summary is new text each
-        time, and 256 clips at 48 kHz grew a one-hour soak's RSS by 20+ MB; the disk has
-        them all anyway."""
+        """Cap on the samples kept in memory, besides the item count: the disk has them
+        all anyway, and a read from it is a millisecond."""
+        self.disk_bytes = disk_bytes
         self._memory_used = 0
         self.stats = CacheStats()
         self._memory: OrderedDict[str, Clip] = OrderedDict()
@@ -133,19 +139,24 @@ class RenderCache:
             log.warning("dropping unreadable cache file %s: %s", path, exc)
             path.unlink(missing_ok=True)
             return None
+        with contextlib.suppress(OSError):  # a read-only cache still serves
+            os.utime(path)  # recently used: `prune` keeps it
         with self._lock:
             self.stats.disk_hits += 1
         self._remember(key, clip)
         return clip
 
-    def get(self, text: str, voice: str, rate: int) -> Clip:
-        """The clip, rendering and storing it on a miss (engine errors propagate)."""
+    def get(self, text: str, voice: str, rate: int, keep: bool = True) -> Clip:
+        """The clip, rendering it on a miss (engine errors propagate) and storing it unless
+        `keep` is false: a text made from the moment (a status) is never asked for again."""
         clip = self.cached(text, voice, rate)
         if clip is not None:
             return clip
         clip = self.engine.render(text, voice, rate)
         with self._lock:
             self.stats.renders += 1
+        if not keep:
+            return clip
         key = self.key(text, voice, rate)
         self._remember(key, clip)
         self._store(key, clip)
@@ -162,6 +173,33 @@ class RenderCache:
                                     or self._memory_used > self.memory_bytes):
                 _, dropped = self._memory.popitem(last=False)
                 self._memory_used -= dropped.samples.nbytes
+
+    def prune(self) -> int:
+        """Delete the least recently used WAVs until the folder is within `disk_bytes`;
+        returns how many went. Another process may be pruning too: a file already gone
+        is fine."""
+        try:
+            entries = []
+            for path in self.directory.glob("*.wav"):
+                with contextlib.suppress(FileNotFoundError):
+                    st = path.stat()
+                    entries.append((st.st_mtime, st.st_size, path))
+        except OSError as exc:
+            log.warning("cannot read speech cache %s: %s", self.directory, exc)
+            return 0
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total <= self.disk_bytes:
+                break
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("cannot prune speech cache %s: %s", self.directory, exc)
+                break
+            total -= size
+            removed += 1
+        return removed
 
     def _store(self, key: str, clip: Clip) -> None:
         """Atomic write; a full or read-only disk only costs the cache, never the speech."""

@@ -65,7 +65,7 @@ from typing import cast
 
 import numpy as np
 
-from voicecoach.coach.effects import Priority, Say
+from voicecoach.coach.effects import ONE_OFF_KINDS, Priority, Say
 from voicecoach.errors import VoicecoachError
 from voicecoach.voice.audio import Clip
 from voicecoach.voice.cache import Engine, RenderCache
@@ -192,6 +192,7 @@ class Speaker:
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
+        self._prerender_pool.submit(self.cache.prune)
 
     # --- public API (any thread) -----------------------------------------
 
@@ -207,7 +208,8 @@ class Speaker:
             self._last_submit = now
             batch = self._batch
             self._idle.clear()
-            clip = self._render_pool.submit(self.cache.get, effect.text, self._voice, effect.rate)
+            clip = self._render_pool.submit(self.cache.get, effect.text, self._voice, effect.rate,
+                                            effect.kind not in ONE_OFF_KINDS)
             self._inbox.put(("say", _Item(effect, batch, clip)))
         clip.add_done_callback(lambda _f: self._inbox.put(("wake", None)))
 
