@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from voicecoach import locations
 from voicecoach.coach import estimate_speech_seconds, initial_state, next_deadline, step
 from voicecoach.coach.effects import Say
 from voicecoach.coach.events import Heard, SpeechDone, Start, Tick
@@ -154,7 +153,6 @@ def speaker_factory(routine: Routine, opts: RunOptions,
         rate=rate,
         volume=1.0 if opts.volume is None else opts.volume,
         device=opts.speaker,
-        cache_dir=locations.cache_dir() / "tts",
     )
 
     def build(session: Session) -> SupervisedSpeaker:

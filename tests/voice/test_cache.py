@@ -91,9 +91,12 @@ def test_writes_leave_no_temp_files(cache_dir: Path) -> None:
     assert sorted(p.name for p in cache_dir.glob(".*")) == [".espeak-ng.version"]
 
 
-def test_default_dir_is_the_user_cache() -> None:
+def test_default_dir_is_the_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VOICECOACH_CACHE_DIR", raising=False)
     assert default_cache_dir().parts[-2:] == ("voicecoach", "tts")
     assert str(default_cache_dir()).startswith(os.environ["XDG_CACHE_HOME"])
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert default_cache_dir() == tmp_path / "elsewhere" / "tts"
 
 
 def test_unreadable_file_is_rendered_again(cache_dir: Path) -> None:

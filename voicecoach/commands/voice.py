@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 import numpy as np
 
-from voicecoach import locations
 from voicecoach.errors import EngineUnavailableError, UsageError
 from voicecoach.voice.audio import Clip, wav_bytes
 from voicecoach.voice.cache import RenderCache
@@ -31,7 +30,7 @@ def say(text: str, *, voice: str | None = None, rate: int | None = None,
         raise UsageError("nothing to say: TEXT is empty")
     defaults = VoiceSettings()
     engine = EspeakEngine()
-    cache = RenderCache(engine, locations.cache_dir() / "tts")
+    cache = RenderCache(engine)
     clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
     if volume != 1.0:
         # A gain on the way out, as the speaker does, so the cache keeps full scale.

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from voicecoach import locations
 from voicecoach.errors import VoicecoachError
 from voicecoach.voice.audio import Clip, read_wav, wav_bytes
 
@@ -47,9 +48,8 @@ rate would stay on a Pi's SD card for ever."""
 
 
 def default_cache_dir() -> Path:
-    from platformdirs import user_cache_path
-
-    return user_cache_path("voicecoach") / "tts"
+    """`tts` in the app's cache dir, so VOICECOACH_CACHE_DIR moves it for every caller."""
+    return locations.cache_dir() / "tts"
 
 
 @dataclass

@@ -31,8 +31,8 @@ class VoiceSettings:
     retry_seconds: float = 3.0
     """Seconds between attempts to reopen a missing or failed output device."""
     cache_dir: Path | None = None
-    """Disk cache of rendered speech; None: platformdirs user cache `voicecoach/tts`.
-    The app passes `locations.cache_dir() / "tts"`, so VOICECOACH_CACHE_DIR moves it."""
+    """Disk cache of rendered speech; None: `tts` in the app's cache dir (platformdirs, or
+    VOICECOACH_CACHE_DIR)."""
     memory_cache_items: int = 256
     """Rendered utterances kept in memory (LRU)."""
     batch_window: float = 0.05
