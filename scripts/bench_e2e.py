@@ -104,8 +104,8 @@ def answer_latencies(loop: Any, rounds: int, work: Path) -> tuple[list[float], i
 def self_triggers(quick: bool) -> tuple[int, int]:
     """(accepted commands, texts spoken)."""
     from tests.app.selftrigger import speak_all
-    from voicecoach.mouth import routine_texts
     from voicecoach.routine import load_routine
+    from voicecoach.shell.mouth import routine_texts
 
     accepted = spoken = 0
     for name in ("squat",) if quick else ("squat", "mobility"):

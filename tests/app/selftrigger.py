@@ -2,7 +2,7 @@
 with the real recognizer and gate listening. Shared by the test and the benchmark.
 
 What is real: `voicecoach.voice.Speaker` (espeak-ng, the output stream), the
-mic stream on the loop's monitor, the recognizer, the gate (`voicecoach.ears` with
+mic stream on the loop's monitor, the recognizer, the gate (`voicecoach.shell.ears` with
 `voicecoach.speech.gate`).
 What stands in for the session is `Collector`, which only records what the
 ears would hand to the coach: no coach runs, because this measures what the
@@ -59,7 +59,7 @@ def speak_all(routine: Routine, texts: list[str], engine: str = "pocketsphinx",
               device: str = "pulse", gap: float = 0.3) -> Collector:
     """Say each text through the Speaker while the ears listen with every phrase of `routine`."""
     from voicecoach import speech
-    from voicecoach.ears import Ears
+    from voicecoach.shell.ears import Ears
     from voicecoach.speech.audio import MicSource
     from voicecoach.voice.settings import VoiceSettings
     from voicecoach.voice.speaker import Speaker

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from tests.support.pulse import pulse_loop
-from voicecoach.app import Session
-from voicecoach.ears import Ears
 from voicecoach.errors import AudioDeviceError
 from voicecoach.routine import load_routine
+from voicecoach.shell.ears import Ears
+from voicecoach.shell.session import Session
 from voicecoach.speech.audio import MicSource, WavSource
 
 SHORT = Path(__file__).resolve().parents[1] / "data" / "routines" / "e2e-short.toml"
@@ -169,7 +169,7 @@ def test_a_crashed_listen_thread_is_restarted(short: Any, sessions: list[Session
 @pytest.mark.timeout(60)
 def test_a_dead_speaker_is_restarted_and_the_coach_goes_on(short: Any,
                                                            sessions: list[Session]) -> None:
-    from voicecoach.mouth import SupervisedSpeaker
+    from voicecoach.shell.mouth import SupervisedSpeaker
     from voicecoach.voice.settings import VoiceSettings
     from voicecoach.voice.speaker import Speaker
 

@@ -13,8 +13,8 @@ import pytest
 
 from tests.app.selftrigger import speak_all
 from tests.support.pulse import PulseLoop, audio_loop  # noqa: F401 (the fixture)
-from voicecoach.mouth import routine_texts
 from voicecoach.routine import load_routine
+from voicecoach.shell.mouth import routine_texts
 
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(900)]
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from tests.support.clock import ManualClock
-from voicecoach.app import Session, SilentSpeaker
 from voicecoach.coach.effects import Priority, Say
 from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine import load_routine
+from voicecoach.shell.session import Session, SilentSpeaker
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "routines"
 

@@ -52,8 +52,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def real_session(clock: ManualClock) -> Iterator[Callable[..., object]]:
-    """Build real `voicecoach.app.Session`s (keys only, silent speaker, manual clock)."""
-    from voicecoach.app import Session
+    """Build real `voicecoach.shell.session.Session`s (keys only, silent speaker, manual clock)."""
+    from voicecoach.shell.session import Session
 
     made: list[Session] = []
 

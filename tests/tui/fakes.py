@@ -5,7 +5,7 @@ gives it (built from the real squat routine) and records what the UI sent.
 It exists so that (a) snapshots show one exact, frozen state (no clock, no
 thread), and (b) key tests check the UI's own contract (key -> command sent)
 without depending on what the coach then does. Everything that tests the
-coaching flow through the UI uses the real `voicecoach.app.Session` instead.
+coaching flow through the UI uses the real `voicecoach.shell.session.Session` instead.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The real session shell behind the real app: keys -> coach -> screen.
 
-`voicecoach.app.Session` runs keys-only here (no mic, silent speaker) with a
+`voicecoach.shell.session.Session` runs keys-only here (no mic, silent speaker) with a
 clock the test moves by hand, so what is on screen follows from the coach,
 not from wall time.
 """

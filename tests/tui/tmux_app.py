@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from voicecoach.app import Session
 from voicecoach.routine import load_routine
+from voicecoach.shell.session import Session
 from voicecoach.tui import make_app
 
 

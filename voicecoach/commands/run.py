@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -25,38 +24,12 @@ from typing import Any
 import click
 
 from voicecoach.errors import UsageError, VoicecoachError
+from voicecoach.shell.options import RunOptions
 
 log = logging.getLogger("voicecoach.run")
 
 LAST_WORDS_SECONDS = 20.0
 """Longest wait, after the routine ends, for the wrap-up to be spoken before exiting."""
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Everything `run` decides from flags over config, resolved once."""
-
-    routine: str
-    engine: str
-    model: Path | None
-    mic: str | None
-    speaker: str | None
-    voice: str | None
-    rate: int | None
-    beeps: bool | None
-    volume: float | None
-    """Gain 0..1 for speech and beeps; None: full."""
-    keep_audio: bool
-    no_tui: bool
-    keyboard: bool
-    input_file: Path | None
-    mute: bool
-    event_log: Path | None
-    theme: str = "contrast"
-    keep_audio_mb: int = 50
-    """Size cap of the kept audio, megabytes."""
-    loop_input: bool = False
-    """Play `input_file` over and over (soak tests)."""
 
 
 def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
@@ -109,7 +82,7 @@ def main(routine: str | None, **options: Any) -> int:
 
     loaded = load_routine(opts.routine)  # RoutineError: same lines as `check`, exit 2
 
-    from voicecoach import wiring
+    from voicecoach.shell import wiring
 
     parts = wiring.build_parts(loaded, opts, notice=_notice)
     session = wiring.build_session(loaded, opts, parts)
@@ -131,7 +104,7 @@ class _Stop(Exception):
 
 
 def _run_plain(session: Any, opts: RunOptions, parts: Any) -> int:
-    from voicecoach.plain import KEYBOARD_HELP, PlainPrinter, read_commands
+    from voicecoach.shell.plain import KEYBOARD_HELP, PlainPrinter, read_commands
 
     printer = PlainPrinter()
     session.add_listener(printer)
@@ -191,7 +164,7 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         from voicecoach.tui import make_app
     except ImportError as exc:
         raise VoicecoachError(f"the terminal UI is not available ({exc}); use --no-tui") from None
-    from voicecoach import wiring
+    from voicecoach.shell import wiring
 
     current: dict[str, Any] = {"session": session}
 

@@ -1,7 +1,7 @@
 """What the TUI needs from the session shell, and what the shell tells it.
 
 The TUI holds no coaching logic: it sends intents through a `SessionPort` and
-re-renders on `SessionListener` calls. `voicecoach.app.Session` implements the
+re-renders on `SessionListener` calls. `voicecoach.shell.session.Session` implements the
 port; tests may use it directly with keys only (no mic, silent speaker).
 Listener calls arrive on the shell's thread, so a Textual listener must
 `post_message` (thread-safe), never touch widgets directly.

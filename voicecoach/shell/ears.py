@@ -42,12 +42,12 @@ from voicecoach.speech.gate import Listener, MicGate
 from voicecoach.speech.hypothesis import Hypothesis
 
 if TYPE_CHECKING:
-    from voicecoach.app import Session
-    from voicecoach.commands.run import RunOptions
     from voicecoach.routine.models import Routine
+    from voicecoach.shell.options import RunOptions
+    from voicecoach.shell.session import Session
     from voicecoach.speech.base import Recognizer
 
-log = logging.getLogger("voicecoach.ears")
+log = logging.getLogger("voicecoach.shell.ears")
 
 LEVEL_EVERY = 0.125
 """Seconds between mic level reports (the meter wants ~8 a second)."""

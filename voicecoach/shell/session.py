@@ -41,7 +41,7 @@ from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine.models import Routine
 from voicecoach.tui.port import SessionListener
 
-log = logging.getLogger("voicecoach.app")
+log = logging.getLogger("voicecoach.shell.session")
 
 Clock = Callable[[], float]
 
@@ -155,7 +155,7 @@ class SilentSpeaker:
             self._on_start(nxt.id, start)
 
 
-# --- what the session is wired to (built by voicecoach.wiring) -------------------------
+# --- what the session is wired to (built by voicecoach.shell.wiring) -------------------------
 
 
 class RecorderPort(Protocol):
@@ -168,7 +168,7 @@ class RecorderPort(Protocol):
 
 
 class EarsPort(Protocol):
-    """The listening side as the shell sees it; `voicecoach.commands.run` builds the real one."""
+    """The listening side as the shell sees it; `voicecoach.shell.wiring` builds the real one."""
 
     engine_name: str
 

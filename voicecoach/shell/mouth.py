@@ -25,10 +25,10 @@ from voicecoach.coach.words import first_sentence
 from voicecoach.routine.models import Routine
 
 if TYPE_CHECKING:
-    from voicecoach.app import Session
-    from voicecoach.commands.run import RunOptions
+    from voicecoach.shell.options import RunOptions
+    from voicecoach.shell.session import Session
 
-log = logging.getLogger("voicecoach.mouth")
+log = logging.getLogger("voicecoach.shell.mouth")
 
 Notice = Callable[[str], None]
 

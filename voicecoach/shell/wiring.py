@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from voicecoach.app import Session, SpeakerPort
 from voicecoach.routine.models import Routine
+from voicecoach.shell.session import Session, SpeakerPort
 
 if TYPE_CHECKING:
-    from voicecoach.commands.run import RunOptions
+    from voicecoach.shell.options import RunOptions
 
-log = logging.getLogger("voicecoach.wiring")
+log = logging.getLogger("voicecoach.shell.wiring")
 
 Notice = Callable[[str], None]
 
@@ -90,7 +90,7 @@ def _add_ears(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) ->
         parts.keyboard_fallback = True  # the keyboard is the only input
         return
     try:
-        from voicecoach import ears
+        from voicecoach.shell import ears
     except ImportError as exc:  # speech layer not installed in this checkout
         note(f"speech input unavailable ({exc}); using the keyboard")
         parts.keyboard_fallback = True
@@ -103,7 +103,7 @@ def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice)
     if opts.mute:
         return  # the Session's SilentSpeaker keeps time; text only
     try:
-        from voicecoach import mouth
+        from voicecoach.shell import mouth
     except ImportError as exc:
         note(f"speech output unavailable ({exc}); text only")
         return

@@ -1,0 +1,36 @@
+"""What a session is asked to be: `voicecoach run` fills it from flags over config; the shell reads it.
+
+It lives here, not in the command, so that nothing in the shell imports a command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `run` decides from flags over config, resolved once."""
+
+    routine: str
+    engine: str
+    model: Path | None
+    mic: str | None
+    speaker: str | None
+    voice: str | None
+    rate: int | None
+    beeps: bool | None
+    volume: float | None
+    """Gain 0..1 for speech and beeps; None: full."""
+    keep_audio: bool
+    no_tui: bool
+    keyboard: bool
+    input_file: Path | None
+    mute: bool
+    event_log: Path | None
+    theme: str = "contrast"
+    keep_audio_mb: int = 50
+    """Size cap of the kept audio, megabytes."""
+    loop_input: bool = False
+    """Play `input_file` over and over (soak tests)."""
