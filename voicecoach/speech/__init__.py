@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 from voicecoach.speech.base import Recognizer
-from voicecoach.speech.engines import EngineChoice, make_recognizer
+from voicecoach.speech.choice import EngineChoice
+from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.gate import Listener, MicGate
 from voicecoach.speech.hypothesis import Hypothesis
 

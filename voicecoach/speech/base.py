@@ -20,7 +20,7 @@ from voicecoach.routine.phrases import phrase_key
 from voicecoach.speech.hypothesis import Hypothesis
 
 if TYPE_CHECKING:
-    from voicecoach.speech.engines import EngineChoice
+    from voicecoach.speech.choice import EngineChoice
 
 SAMPLE_RATE = 16000
 FRAME = 320

@@ -6,26 +6,18 @@ Each engine is imported only when chosen (toolong's lazy backend factory), so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.errors import UsageError
+from voicecoach.speech.choice import EngineChoice
 
 if TYPE_CHECKING:
     from voicecoach.routine.models import Routine
     from voicecoach.speech.base import Recognizer
 
 ENGINE_NAMES = ("auto", "vosk", "pocketsphinx", "text")
-
-
-@dataclass(frozen=True)
-class EngineChoice:
-    """What `auto` picked and why, for the UI's "listening with ..." line."""
-
-    engine: str
-    reason: str
-    model: Path | None = None
+__all__ = ["ENGINE_NAMES", "EngineChoice", "choose_engine", "make_recognizer"]
 
 
 def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoice:
