@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from voicecoach.voice.audio import Clip, parse_wav, resample, trim_silence, wav_bytes
+from voicecoach.voice.audio import Clip, parse_wav, read_wav, resample, trim_silence, wav_bytes
 from voicecoach.voice.tones import TONES, tone, tone_kinds
 
 RATE = 22050
@@ -83,3 +83,27 @@ def test_wav_round_trip_and_trim() -> None:
 def test_parse_rejects_non_wav() -> None:
     with pytest.raises(ValueError):
         parse_wav(b"not a wav file at all")
+
+
+@pytest.mark.parametrize(("bits", "channels"), [(8, 1), (16, 2), (24, 1), (32, 2)])
+def test_any_wav_reads_as_the_same_mono_clip(tmp_path, bits: int, channels: int) -> None:
+    """One reader (voicecoach.wavfile) for ears and mouth: every width, stereo down-mixed,
+    and sox's WAVE_FORMAT_EXTENSIBLE files (24/32-bit), which the 16-bit-only parser refused."""
+    src = tmp_path / "src.wav"
+    src.write_bytes(wav_bytes(Clip((0.5 * np.sin(np.arange(8000) / 8)).astype(np.float32), 16000)))
+    path = tmp_path / f"{bits}-{channels}.wav"
+    subprocess.run(["sox", str(src), "-b", str(bits), "-c", str(channels), str(path)], check=True)
+    clip = read_wav(path)
+    assert clip.rate == 16000 and clip.samples.dtype == np.float32
+    assert clip.samples.shape == (8000,)
+    step = 2.0 ** (1 - min(bits, 16))  # 8-bit: sox quantises (and dithers) to 1/128
+    assert np.abs(clip.samples - parse_wav(src.read_bytes()).samples).max() < 3 * step
+
+
+def test_read_wav_says_missing_apart_from_junk(tmp_path) -> None:
+    """The cache tells a missing file (quietly re-render) from a broken one (drop it)."""
+    with pytest.raises(FileNotFoundError):
+        read_wav(tmp_path / "gone.wav")
+    (tmp_path / "junk.wav").write_bytes(b"RIFF....WAVEjunk")
+    with pytest.raises(ValueError):
+        read_wav(tmp_path / "junk.wav")

@@ -1,8 +1,9 @@
 """Audio as data: a mono float32 clip with its rate, WAV in/out and resampling.
 
-Only numpy and the standard library: the speaker must work on a Raspberry Pi
-without scipy, and a clip is short (seconds), so a whole-clip FFT resample is
-both simple and clean (no aliasing from linear interpolation).
+No scipy: the speaker must work on a Raspberry Pi without it, and a clip is
+short (seconds), so a whole-clip FFT resample is both simple and clean (no
+aliasing from linear interpolation). Decoding WAV is `voicecoach.wavfile`'s,
+the one reader the ears use too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from voicecoach import wavfile
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,34 +63,16 @@ def trim_silence(clip: Clip, threshold: float = 0.003, pad: float = 0.01) -> Cli
 
 
 def parse_wav(data: bytes) -> Clip:
-    """Read a 16-bit PCM WAV, including espeak-ng's `--stdout` stream, whose header
-    sizes are placeholders (0x7fffffff): we trust the bytes, not the header."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError("not a WAV stream")
-    pos = 12
-    rate = channels = bits = 0
-    while pos + 8 <= len(data):
-        cid = data[pos:pos + 4]
-        size = int.from_bytes(data[pos + 4:pos + 8], "little")
-        body = pos + 8
-        if cid == b"fmt ":
-            channels = int.from_bytes(data[body + 2:body + 4], "little")
-            rate = int.from_bytes(data[body + 4:body + 8], "little")
-            bits = int.from_bytes(data[body + 14:body + 16], "little")
-        elif cid == b"data":
-            if bits != 16 or not channels:
-                raise ValueError(f"unsupported WAV: {bits}-bit, {channels} channels")
-            payload = data[body:body + size] if body + size <= len(data) else data[body:]
-            payload = payload[: len(payload) - len(payload) % (2 * channels)]
-            pcm = np.frombuffer(payload, dtype="<i2").reshape(-1, channels)
-            mono = pcm.astype(np.float32).mean(axis=1) / 32768.0
-            return Clip(mono.astype(np.float32), rate)
-        pos = body + size + (size & 1)
-    raise ValueError("WAV has no data chunk")
+    """A WAV stream as a mono clip, including espeak-ng's `--stdout`, whose header
+    sizes are placeholders (0x7fffffff); not audio -> ValueError (`wavfile.WavError`)."""
+    wav = wavfile.read_wav(data)
+    return Clip(wav.mono(), wav.rate)
 
 
 def read_wav(path: Path) -> Clip:
-    return parse_wav(path.read_bytes())
+    """A WAV file as a mono clip; a missing file raises FileNotFoundError, junk ValueError."""
+    wav = wavfile.read_wav(path)
+    return Clip(wav.mono(), wav.rate)
 
 
 def wav_bytes(clip: Clip) -> bytes:
