@@ -7,7 +7,8 @@ The archive is checked (size, sha256 pinned in `KNOWN_MODELS`, md5 as Vosk
 publishes it) before anything is unpacked; it is unpacked into a hidden temp
 folder beside the target, never outside it (no `..`, absolute paths or
 symlinks), and moved into place with one rename, so `models/NAME` is either
-absent or complete. Plain urllib: no new dependency for one download.
+absent or complete. Plain urllib for the transfer; the bar is rich's (installed
+with Textual), not one of our own.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ import shutil
 import stat
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
@@ -238,10 +238,9 @@ def _reason(exc: BaseException) -> str:
 
 def _stream(response: http.client.HTTPResponse, part: Path, start: int, total: int | None,
             out: TextIO, show: bool) -> None:
-    bar = _Progress(out, total, start) if show else None
     mode = "ab" if start else "wb"
     done = start
-    with part.open(mode) as sink:
+    with _bar(out, total, start, show) as advance, part.open(mode) as sink:
         if not start:
             sink.truncate(0)
         while True:
@@ -250,47 +249,36 @@ def _stream(response: http.client.HTTPResponse, part: Path, start: int, total: i
                 break
             sink.write(chunk)
             done += len(chunk)
-            if bar:
-                bar.update(done)
-    if bar:
-        bar.finish(done)
+            advance(len(chunk))
     if total is not None and done < total:
         raise ModelMissingError(f"the download stopped early ({human_size(done)} of "
                                 f"{human_size(total)}, kept in {part}): run the same command "
                                 "again to resume")
 
 
-class _Progress:
-    """A one-line progress bar on a terminal: percent, MiB done and speed."""
+@contextlib.contextmanager
+def _bar(out: TextIO, total: int | None, start: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A one-line rich progress bar on `out` (percent, MiB done, speed, time left) while
+    the body streams; `show=False` (not a terminal) draws nothing. Yields `advance(n)`."""
+    if not show:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskProgressColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
-    WIDTH = 30
-
-    def __init__(self, out: TextIO, total: int | None, start: int) -> None:
-        self.out, self.total, self.start = out, total, start
-        self.began = time.monotonic()
-        self.last = 0.0
-
-    def update(self, done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        speed = (done - self.start) / max(now - self.began, 1e-3)
-        if self.total:
-            frac = min(done / self.total, 1.0)
-            filled = int(frac * self.WIDTH)
-            bar = "#" * filled + "-" * (self.WIDTH - filled)
-            text = (f"  [{bar}] {frac * 100:5.1f}% {human_size(done)} of "
-                    f"{human_size(self.total)}  {human_size(int(speed))}/s")
-        else:
-            text = f"  {human_size(done)}  {human_size(int(speed))}/s"
-        self.out.write("\r" + text.ljust(72))
-        self.out.flush()
-
-    def finish(self, done: int) -> None:
-        self.update(done, force=True)
-        self.out.write("\n")
-        self.out.flush()
+    console = Console(file=out, force_terminal=True, width=80)
+    columns = (BarColumn(bar_width=30), TaskProgressColumn(),
+               DownloadColumn(binary_units=True), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, refresh_per_second=10) as progress:
+        task = progress.add_task("download", total=total, completed=start)
+        yield lambda n: progress.advance(task, n)
 
 
 # --- checking --------------------------------------------------------------------------
