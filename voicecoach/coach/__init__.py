@@ -2,6 +2,8 @@
 
 `initial_state(routine)` then `step(state, event) -> (state, effects)`; see
 `voicecoach/coach/engine.py` for the theory of operation.
+
+Layer: coach. Imports only `routine` and infrastructure; no threads, clock, audio or I/O.
 """
 
 from voicecoach.coach.engine import CoachError, initial_state, is_safety, next_deadline, step

@@ -3,6 +3,8 @@
 The public surface other layers use is small: `load_routine` (name or path ->
 `Routine`, or a `RoutineError` carrying every problem), `find_routine`, and the
 models. Nothing here does I/O beyond reading the file.
+
+Layer: routine, the innermost. Imports only infrastructure (`errors`, `locations`).
 """
 
 from __future__ import annotations

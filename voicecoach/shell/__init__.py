@@ -4,4 +4,7 @@
 recognizer thread), `mouth` speaks; `wiring` builds those parts from `options.RunOptions`;
 `plain` is the line-by-line front end. The command line (`voicecoach.cli`,
 `voicecoach.commands`) fills the options and calls in here; nothing here imports a command.
+
+Layer: shell. Imports speech, voice, tui, coach, routine and infrastructure; never
+`voicecoach.cli` or `voicecoach.commands`, not even for types.
 """

@@ -3,6 +3,9 @@
 `make_recognizer` picks an engine, `Listener` couples one with the `MicGate`
 (the coach never hears itself), and `audio` turns mics and WAV files into
 16 kHz mono chunks.
+
+Layer: speech, beside voice and tui. Imports `coach`, `routine` and infrastructure,
+never voice, tui, the shell or a command.
 """
 
 from __future__ import annotations

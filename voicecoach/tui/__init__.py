@@ -1,6 +1,10 @@
 """The terminal UI. `make_app` is the one way in (CLI, tests, tmux runs).
 
 Imported lazily: `voicecoach --help` and the plain `--no-tui` mode never load Textual.
+
+Layer: tui, beside speech and voice. Imports `coach`, `routine` and infrastructure,
+never speech, voice, the shell or a command: it shows state and sends what was
+pressed through a port (`tui/port.py`); it holds no coaching logic.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from voicecoach.routine.catalog import BUILTIN, user_dir
 from voicecoach.routine.estimate import rough_length
 
 if TYPE_CHECKING:
+    # The one allowed circle (tests/test_layers.py): Textual's usual pattern, a screen
+    # names its app class only to type `self.app`; nothing is imported at run time.
     from voicecoach.tui.app import VoicecoachApp
 
 

@@ -30,6 +30,8 @@ from voicecoach.tui.tempo import TempoIndicator
 from voicecoach.tui.warning_line import WarningLine
 
 if TYPE_CHECKING:
+    # The one allowed circle (tests/test_layers.py): Textual's usual pattern, a screen
+    # names its app class only to type `self.app`; nothing is imported at run time.
     from voicecoach.tui.app import VoicecoachApp
     from voicecoach.tui.port import SessionPort
 

@@ -2,6 +2,9 @@
 
 Depends only on the coach's effect types; the app wires the speaker's
 callbacks to the coach (SpeechDone) and to the mic gate.
+
+Layer: voice, beside speech and tui. Imports `coach`, `routine` and infrastructure,
+never speech, tui, the shell or a command.
 """
 
 from voicecoach.voice.engine import EspeakEngine, VoiceInfo
