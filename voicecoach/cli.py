@@ -59,13 +59,23 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("routine")
-@click.option("--script", "script", type=click.Path(path_type=Path), required=True,
+@click.option("--script", "script", type=click.Path(path_type=Path), default=None,
               help="Lines: a phrase as if heard, `wait N`, blank lines and # comments.")
-def simulate(routine: str, script: Path) -> None:
-    """Run a routine with simulated time and no audio; JSON lines on stdout."""
+@click.option("--summary", is_flag=True,
+              help="A table instead of JSON: time per step and what it says, answering "
+                   "\"next\" whenever a step waits for it.")
+@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=14400.0,
+              show_default=True, help="Stop after this much simulated time.")
+def simulate(routine: str, script: Path | None, summary: bool, max_seconds: float) -> None:
+    """Run a routine with simulated time and no audio; JSON lines on stdout.
+
+    The script's lines are played first; then time runs on until the routine
+    is done or waits for a spoken "next" (a final `waiting` record), or
+    --max-seconds of simulated time have passed (a `limit` record).
+    """
     from voicecoach.commands import simulate as simulate_cmd
 
-    sys.exit(simulate_cmd.main(routine, script))
+    sys.exit(simulate_cmd.main(routine, script, summary=summary, max_seconds=max_seconds))
 
 
 # --- speech in ------------------------------------------------------------

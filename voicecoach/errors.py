@@ -37,7 +37,7 @@ class RoutineError(VoicecoachError):
 
     def show(self) -> None:
         for line in self.problems:
-            print(line, file=sys.stderr)
+            print(f"error: {line}", file=sys.stderr)
 
 
 class UsageError(VoicecoachError):

@@ -10,10 +10,13 @@ from tests.coach.helpers import (
     KNEES,
     PAIN,
     TOO_EASY,
+    TWISTED,
     WOBBLY,
     Coach,
     hushed,
     logs,
+    plain,
+    routine,
     says,
     texts,
     three_steps,
@@ -31,7 +34,7 @@ def at_squat(**settings: object) -> Coach:
     return c
 
 
-def test_a_step_correction_is_spoken_only_in_its_step() -> None:
+def test_a_step_correction_is_spoken_in_its_step() -> None:
     c = at_squat()
     out = c.say("my heels are lifting")
     (say,) = says(out)
@@ -39,20 +42,67 @@ def test_a_step_correction_is_spoken_only_in_its_step() -> None:
         HEELS.say, "correction", Priority.CORRECTION, False)
     assert logs(out, "correction")[0].data == {
         "path": "steps[1].corrections[0]", "phrase": "my heels are lifting", "form": "full",
-        "then": "continue", "safety": False}
+        "then": "continue", "safety": False, "scope": "step"}
     assert c.state.correction_counts == {"steps[1].corrections[0]": 1}
     assert c.state.last_said == HEELS.say
     assert c.state.phase is Phase.COUNTING  # continue: the set goes on
-    c.command("back")
-    assert c.say("my heels are lifting") and c.state.last_heard is not None
-    assert c.state.last_heard.outcome == "rejected"  # the shell finds no match in step 0
+
+
+def test_a_known_correction_outside_its_step_is_answered_by_the_nearest_step() -> None:
+    """Issue 13: "my heels are lifting" in a step that does not list it was `rejected` and
+    the coach said nothing. The nearest step that has it answers, and the record says so."""
+    c = Coach.started(three_steps())  # step 0 (intro): HEELS belongs to step 1
+    out = c.say("my heels are lifting")
+    assert texts(out) == [HEELS.say]
+    assert logs(out, "heard")[0].data["outcome"] == "accepted"
+    assert logs(out, "correction")[0].data == {
+        "path": "steps[1].corrections[0]", "phrase": "my heels are lifting", "form": "full",
+        "then": "continue", "safety": False, "scope": "nearest-step", "from_step": "squat"}
+    assert c.state.step_index == 0 and c.state.correction_counts == {
+        "steps[1].corrections[0]": 1}
+
+
+def test_a_borrowed_repeat_step_correction_does_not_move_the_person() -> None:
+    """TWISTED says then="repeat-step" for the squat step; heard in the hold step it is
+    advice only: restarting a step the person is not in would be wrong."""
+    c = at_squat()
+    while c.state.current_step.id != "hold":
+        c.command("next")
+    c.done_speaking()
+    out = c.say("i feel twisted")
+    assert texts(out) == [TWISTED.say]
+    data = logs(out, "correction")[0].data
+    assert (data["then"], data["scope"], data["from_step"]) == ("continue", "nearest-step",
+                                                                "squat")
+    assert (c.state.current_step.id, c.state.phase) == ("hold", Phase.HOLDING)
+
+
+def test_the_nearest_step_answers_and_the_earlier_wins_a_tie() -> None:
+    from voicecoach.coach.intents import listen_phrases, match
+    from voicecoach.routine.models import Correction
+
+    def fix(n: int) -> Correction:
+        return Correction(when=("it wobbles",), say=f"Advice {n}.",
+                          path=f"steps[{n}].corrections[0]")
+
+    r = routine(plain("a", corrections=(fix(0),)), plain("b"), plain("c"),
+                plain("d", corrections=(fix(3),)), plain("e"))
+    answered = [m.correction.say if (m := match(r, i, "it wobbles")) and m.correction else None
+                for i in range(5)]
+    assert answered == ["Advice 0.", "Advice 0.", "Advice 3.", "Advice 3.", "Advice 3."]
+    assert match(r, 0, "it wobbles").from_step is None  # type: ignore[union-attr]
+    assert match(r, 1, "it wobbles").from_step == "a"  # type: ignore[union-attr]
+    assert match(r, 1, "banana") is None
+    # the recognizer listens for it in every step; the screen's own scope stays the step's
+    assert all("it wobbles" in listen_phrases(r, i) for i in range(5))
 
 
 def test_an_out_of_scope_correction_intent_is_ignored_defensively() -> None:
-    c = Coach.started(three_steps())  # step 0: HEELS belongs to step 1
+    c = Coach.started(three_steps())
     before = c.state
     phrase = "my heels are lifting"
-    out = c.send(Heard(0.0, phrase, Intent(CORRECTION, phrase, HEELS)))
+    # the phrase is answered by HEELS (nearest step); an intent claiming WOBBLY is a bug
+    out = c.send(Heard(0.0, phrase, Intent(CORRECTION, phrase, WOBBLY)))
     assert says(out) == []
     assert logs(out, "heard")[0].data["outcome"] == "ignored"
     assert (c.state.correction_counts, c.state.phase, c.state.last_said) == (

@@ -151,10 +151,15 @@ def test_random_event_sequences_keep_every_invariant(which: int,
             assert spoken == []
             assert (s.rep, s.timer_elapsed, s.phase) == (before.rep, before.timer_elapsed,
                                                          before.phase)
-        # corrections only in scope
+        # corrections in scope, or said to come from the nearest step that has them
         for log in effects:
             if isinstance(log, Log) and log.kind == "correction":
-                assert log.data["path"] in in_scope_paths(before)
+                if log.data["scope"] == "nearest-step":
+                    owner = before.routine.steps[before.routine.step_index(log.data["from_step"])]
+                    assert log.data["path"] in {c.path for c in owner.corrections}
+                    assert log.data["path"] not in in_scope_paths(before)
+                else:
+                    assert log.data["path"] in in_scope_paths(before)
         # unrecognised words change nothing but the miss count and what was heard
         if isinstance(event, Heard) and event.intent is None:
             assert (s.step_index, s.set_number, s.rep, s.phase, s.paused) == (

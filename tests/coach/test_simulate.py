@@ -164,3 +164,58 @@ def test_golden_runs_reach_the_end_they_were_written_for() -> None:
     ends = {name: json.loads((GOLDEN / f"{name}.jsonl").read_text().splitlines()[-1])["kind"]
             for name in GOLDEN_RUNS}
     assert ends == {"squat": "done", "squat-stop": "stop", "mobility": "done"}
+
+
+# --- after the script: run on until done or waiting ------------------------------------------
+
+
+def test_a_script_of_only_comments_runs_an_auto_routine_to_its_end(
+        tmp_path: Path, simulate: Simulate) -> None:
+    """Issue 13: it printed the start and the first cue and stopped."""
+    script = tmp_path / "comments.txt"
+    script.write_text("# nothing to say\n\n# at all\n")
+    code, out, err = simulate("mobility", "--script", str(script))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert (code, err) == (0, "")
+    assert records[-1]["kind"] == "done"
+    steps = [r["id"] for r in records if r["kind"] == "step"]
+    assert steps == [s.id for s in load_routine("mobility").steps]
+
+
+def test_a_voice_step_ends_the_run_with_a_waiting_record(simulate: Simulate) -> None:
+    code, out, _ = simulate("squat")
+    last = json.loads(out.splitlines()[-1])
+    assert code == 0
+    assert {k: last[k] for k in ("kind", "for", "step")} == {
+        "kind": "waiting", "for": "next", "step": "heels-in"}
+
+
+def test_a_pause_at_the_end_of_the_script_waits_for_resume() -> None:
+    r = routine(reps("a", reps=3, advance="auto"))
+    records = list(run_script(r, parse_script("pause\n")))
+    assert records[-1] == {"t": 0.0, "kind": "waiting", "for": "resume", "step": "a",
+                           "index": 0}
+
+
+def test_max_seconds_bounds_the_run_on(simulate: Simulate) -> None:
+    code, out, _ = simulate("mobility", "--max-seconds", "60")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert records[-1]["kind"] == "limit" and records[-1]["max_seconds"] == 60
+    assert max(r["t"] for r in records) <= 60
+
+
+def test_summary_walks_the_whole_routine_in_a_table(simulate: Simulate) -> None:
+    code, out, err = simulate("squat", "--summary")
+    assert (code, err) == (0, "")
+    r = load_routine("squat")
+    rows = out.splitlines()
+    assert "what it says" in rows[2]
+    for step in r.steps:
+        assert any(row.startswith(step.id + " ") for row in rows), step.id
+    assert "(counts 15 reps)" in out  # the squat step: 3 sets of 5
+    assert rows[-1].startswith("total ") and rows[-1].endswith("then the routine ends.")
+    # the same run as JSON: its `done` time is the total
+    records = list(run_script(r, [], answer_next=True))
+    total = float(records[-1]["t"])  # type: ignore[arg-type]
+    assert f"total {total // 60:.0f}:{round(total) % 60:02d} " in rows[-1]

@@ -39,6 +39,7 @@ METHOD_TABLE = [
     ("squat", "i can't break parallel", "stronger side"),
     ("squat", "i feel twisted", "mirror"),
     ("squat", "i don't feel my butt", "slide of the hips forward"),
+    ("pelvis-forward", "i don't feel my butt", "narrow your sitting bones"),
     ("pelvis-forward", "should i tilt my pelvis", "straight slide"),
     ("heels-in", "my feet roll out", "inside of your feet"),
     ("heels-in", "weight on the outside of my feet", "inside of your feet"),
@@ -56,6 +57,49 @@ def test_squat_answers_the_method_corrections_in_their_step(
     assert intent is not None and intent.kind == CORRECTION
     assert intent.correction is not None and not intent.correction.is_global
     assert answer_has in intent.correction.say.lower()
+
+
+#: The standing steps from "Roll your heels in" on, where the method says heels lift and
+#: people tip backwards (the cool-down's shake-out is answered by the nearest step).
+STANDING = ("heels-in", "pelvis-forward", "balance-point", "squat")
+
+
+@pytest.mark.parametrize("step_id", STANDING)
+@pytest.mark.parametrize(("said", "answer_has"), [
+    ("my heels are lifting", "heels"), ("my heels come up", "heels"),
+    ("i'm tipping backwards", "balls of your feet"), ("i'm falling back", "balls of your feet"),
+])
+def test_heels_and_tipping_are_answered_in_every_standing_step(
+        step_id: str, said: str, answer_has: str) -> None:
+    """Issue 13: heels lifting was listed only late; in "Roll your heels in" it went unheard."""
+    routine = load_routine("squat")
+    intent = match(routine, routine.step_index(step_id), said)
+    assert intent is not None and intent.correction is not None
+    assert intent.correction.path.startswith(f"steps[{routine.step_index(step_id)}]")
+    assert answer_has in intent.correction.say.lower()
+
+
+@pytest.mark.parametrize("step_id", ["pelvis-forward", "squat"])
+def test_not_feeling_the_glutes_is_answered_where_they_should_work(step_id: str) -> None:
+    routine = load_routine("squat")
+    intent = match(routine, routine.step_index(step_id), "i can't feel my butt")
+    assert intent is not None and intent.correction is not None and intent.from_step is None
+    assert "glutes" in intent.correction.say
+
+
+def test_every_step_answers_every_correction_the_routine_knows() -> None:
+    """The rule of issue 13: a known correction never vanishes, in whatever step."""
+    routine = load_routine("squat")
+    phrases = {p for s in routine.steps for c in s.corrections for p in c.when}
+    for index in range(len(routine.steps)):
+        for phrase in phrases:
+            intent = match(routine, index, phrase)
+            assert intent is not None and intent.kind == CORRECTION, (index, phrase)
+
+
+def test_the_drop_step_says_why_with_gravity_exact() -> None:
+    squat = load_routine("squat").steps[load_routine("squat").step_index("squat")]
+    assert squat.why is not None and "9.8 metres per second, every second" in squat.why
 
 
 @pytest.mark.parametrize("said", ["that hurts", "sharp pain", "ouch"])

@@ -30,7 +30,7 @@ def test_check_reports_every_problem_on_stderr_and_exits_2() -> None:
     assert result.exit_code == 2
     assert result.stdout == "ok mobility\n"
     lines = result.stderr.splitlines()
-    assert len(lines) == 2 and all(line.startswith(bad + ": ") for line in lines)
+    assert len(lines) == 2 and all(line.startswith(f"error: {bad}: ") for line in lines)
     assert "Traceback" not in result.output
 
 
@@ -40,10 +40,11 @@ def test_check_unknown_name_and_missing_path(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         result.stderr.splitlines()[0],
-        f"{tmp_path / 'gone.toml'}: no such file",
-        f"{tmp_path}: is a directory, not a routine file",
+        f"error: {tmp_path / 'gone.toml'}: no such file",
+        f"error: {tmp_path}: is a directory, not a routine file",
     ]
-    assert result.stderr.startswith("no routine named 'nope'; known routines: mobility, squat")
+    assert result.stderr.startswith(
+        "error: no routine named 'nope'; known routines: mobility, squat")
 
 
 def test_check_with_engine_notes_when_vocabulary_is_unavailable(monkeypatch) -> None:
@@ -101,9 +102,10 @@ def test_check_with_engine_fails_on_unhearable_words(monkeypatch, tmp_path: Path
     assert result.exit_code == 2
     assert result.stdout == "ok mobility\n"
     lines = result.stderr.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 6  # "i don't feel my butt" and two more, in two steps
+    assert all(line.startswith("error: ") for line in lines)
     assert all('"butt"' in line and 'sounds alike: "but"' in line for line in lines)
-    assert lines[0].split(": ")[1] == "steps[4].corrections[4].when[0]"
+    assert lines[0].split(": ")[2] == "steps[2].corrections[5].when[0]"
 
     result = run("check", "--engine", "vosk", "squat")
     assert result.exit_code == 0
@@ -118,6 +120,28 @@ def test_schema_output_validates_the_shipped_routines() -> None:
     validator = Draft202012Validator(json.loads(run("schema").stdout))
     for path in (REPO / "routines").glob("*.toml"):
         assert validator.is_valid(tomllib.loads(path.read_text())), path
+
+
+def test_check_and_run_errors_share_one_style(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Issue 13: `check` printed bare `FILE: problem` lines, other commands `error: ...`."""
+    import sys
+
+    import pytest
+
+    from voicecoach.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("format = 2\n")
+    checked = run("check", str(bad))
+    assert checked.stderr.startswith(f"error: {bad}: ")
+    capsys.readouterr()
+    for argv in (["simulate", str(bad)], ["run", "--keyboard", "--mute", "--no-tui", str(bad)]):
+        monkeypatch.setattr(sys, "argv", ["voicecoach", *argv])
+        with pytest.raises(SystemExit) as info:
+            main()
+        err = capsys.readouterr().err
+        assert info.value.code == 2
+        assert err.splitlines()[0].startswith(f"error: {bad}: "), argv
 
 
 def test_check_hard_inputs_never_show_a_traceback(tmp_path: Path) -> None:
@@ -135,5 +159,5 @@ def test_check_hard_inputs_never_show_a_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.stderr.splitlines()
-    assert [line.split(":")[0] for line in lines] == args
+    assert [line.split(":")[1].strip() for line in lines] == args
     assert "Traceback" not in result.output

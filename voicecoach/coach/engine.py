@@ -47,7 +47,10 @@ only after it.
 Words arrive as `Heard` with an intent already matched by the shell
 (`voicecoach.coach.intents.match`). Commands dispatch through `_COMMANDS`;
 what "next" means depends on the phase (`_NEXT`). A correction is checked
-against the current step's scope again, defensively. Unrecognised words
+against the current step's scope again, defensively. A correction that the
+routine knows but the current step does not never goes unanswered: the
+nearest step that has the phrase answers with its advice (`Intent.from_step`),
+and the `correction` record says so (`scope: "nearest-step"`, `from_step`). Unrecognised words
 change nothing, and after two misses in a row the coach says what it can
 understand here. "stop" is the one command that cannot be undone, so a
 spoken stop ends the session at once only when it is sure (`STOP_SURE`) and
@@ -443,8 +446,16 @@ def _on_correction(turn: _Turn, intent: Intent) -> str:
     then = correction.then
     if safety and then != "stop":
         then = "pause"
+    scope = "routine" if correction.is_global else "step"
+    extra: dict[str, Any] = {}
+    if in_scope.from_step is not None:
+        # Another step's correction: answered as that step's advice. Repeating a step
+        # the person is not in would be wrong, so "repeat-step" just continues here.
+        scope, extra["from_step"] = "nearest-step", in_scope.from_step
+        if then == "repeat-step":
+            then = "continue"
     turn.log("correction", path=correction.path, phrase=intent.phrase,
-             form="full" if full else "short", then=then, safety=safety)
+             form="full" if full else "short", then=then, safety=safety, scope=scope, **extra)
 
     priority = Priority.SAFETY if safety else Priority.CORRECTION
     kind = "safety" if safety else "correction"
@@ -782,11 +793,22 @@ def _summary(s: CoachState, *, done: bool) -> str:
 
 
 def _most_asked(s: CoachState, limit: int = 2) -> list[str]:
-    """The first phrase of the corrections asked for most (ties: in routine order)."""
-    order = {(_key(c)): i for i, c in enumerate(_all_corrections(s.routine))}
-    ranked = sorted(s.correction_counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0)))
+    """The first phrase of the corrections asked for most (ties: in routine order).
+
+    Counted by that phrase, not by correction: several steps answer "my heels are
+    lifting" each in their own way, and the person asked about one thing.
+    """
     by_key = {_key(c): c for c in _all_corrections(s.routine)}
-    return [_speakable(by_key[k].when[0]) for k, _ in ranked[:limit] if k in by_key]
+    totals: dict[str, int] = {}
+    order: dict[str, int] = {}
+    for i, c in enumerate(_all_corrections(s.routine)):
+        order.setdefault(_speakable(c.when[0]), i)
+    for key, count in s.correction_counts.items():
+        if key in by_key:
+            phrase = _speakable(by_key[key].when[0])
+            totals[phrase] = totals.get(phrase, 0) + count
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0)))
+    return [phrase for phrase, _ in ranked[:limit]]
 
 
 def _summary_data(s: CoachState) -> dict[str, Any]:

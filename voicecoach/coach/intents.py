@@ -25,6 +25,9 @@ class Intent:
     phrase: str
     """The phrase as written (in the routine, or the built-in table) that matched."""
     correction: Correction | None = None
+    from_step: str | None = None
+    """Set when the correction belongs to another step than the one `match` was asked about:
+    that step's id (the nearest step that knows the phrase; see `match`)."""
 
     @classmethod
     def command(cls, name: str, phrase: str | None = None) -> Intent:
@@ -52,14 +55,68 @@ def _book(routine: Routine, step_index: int | None) -> dict[str, Intent]:
     return book
 
 
+@lru_cache(maxsize=64)
+def _nearest_book(routine: Routine, step_index: int) -> dict[str, Intent]:
+    """phrase_key -> the correction of the nearest *other* step that has the phrase.
+
+    The rule for a correction the routine knows but this step does not: it must
+    never vanish. The nearest step by distance answers (on a tie, the earlier
+    one: advice the person has already been given). Phrases of this step's own
+    scope (its corrections, the global ones, the commands) are not in here.
+    """
+    own = _book(routine, step_index)
+    order = sorted((i for i in range(len(routine.steps)) if i != step_index),
+                   key=lambda i: (abs(i - step_index), i))
+    book: dict[str, Intent] = {}
+    for i in order:
+        step = routine.steps[i]
+        for correction in step.corrections:
+            for phrase in correction.when:
+                key = phrase_key(phrase)
+                if key not in own:
+                    book.setdefault(key, Intent(CORRECTION, phrase, correction, step.id))
+    return book
+
+
 def match(routine: Routine, step_index: int | None, text: str) -> Intent | None:
-    """The intent `text` has in step `step_index` (None: any step), or None if it has none."""
-    return _book(routine, step_index).get(phrase_key(text))
+    """The intent `text` has in step `step_index` (None: any step), or None if it has none.
+
+    A correction phrase of another step still matches (`Intent.from_step` says
+    whose): the nearest step that has it answers. Only words the routine does not
+    know at all give None.
+    """
+    key = phrase_key(text)
+    found = _book(routine, step_index).get(key)
+    if found is None and step_index is not None:
+        found = _nearest_book(routine, step_index).get(key)
+    return found
 
 
 def active_phrases(routine: Routine, step_index: int | None) -> tuple[str, ...]:
-    """Every phrase valid in this step (None: in any step), as written, without repeats."""
+    """Every phrase of this step's own scope (None: of any step), as written, without repeats.
+
+    What the screen suggests; the recognizer listens for `listen_phrases`.
+    """
     return tuple(intent.phrase for intent in _book(routine, step_index).values())
+
+
+def listen_phrases(routine: Routine, step_index: int | None) -> tuple[str, ...]:
+    """What the recognizer listens for in this step: its own scope first, then every
+    correction of the other steps (answered by the nearest step that has it)."""
+    own = active_phrases(routine, step_index)
+    if step_index is None:
+        return own
+    return own + tuple(i.phrase for i in _nearest_book(routine, step_index).values())
+
+
+def listen_meanings(routine: Routine, step_index: int | None) -> dict[str, str]:
+    """`phrase_meanings` for `listen_phrases`."""
+    meanings = phrase_meanings(routine, step_index)
+    if step_index is not None:
+        for intent in _nearest_book(routine, step_index).values():
+            assert intent.correction is not None
+            meanings[intent.phrase] = f"correction {intent.correction.path}"
+    return meanings
 
 
 def phrase_meanings(routine: Routine, step_index: int | None) -> dict[str, str]:

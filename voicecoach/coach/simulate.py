@@ -15,13 +15,21 @@ the estimated speed (`estimate_speech_seconds`); a `Hush` empties the queue.
 Rep counts are not queued (a late count is dropped in the real app), so
 they take no voice time here. Everything is deterministic: the same routine
 and script give the same records, which is what the golden tests rely on.
+
+After the last script line the run goes on in simulated time, so an
+all-`auto` routine needs no guessed `wait`: until the routine is done, or
+until nothing more can happen by itself (a `voice` step waiting for "next",
+or a pause waiting for "resume"), which ends the output with a `waiting`
+record. `max_seconds` bounds the simulated clock (a `limit` record says it
+was reached). With `answer_next`, "next" is said at once whenever the routine
+waits for it, which is how `simulate --summary` walks a whole routine.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voicecoach.coach.effects import Effect, Hush, Priority, Say
 from voicecoach.coach.engine import initial_state, next_deadline, step
@@ -33,6 +41,8 @@ from voicecoach.coach.words import estimate_speech_seconds
 from voicecoach.errors import UsageError
 from voicecoach.routine.models import Routine
 
+MAX_SECONDS = 14_400.0
+"""Simulated seconds after which a run stops by default (4 hours: longer than any routine)."""
 MAX_WAIT = 86_400.0
 """Seconds: one `wait` may not be longer than a day (a typo like `wait 36000000`)."""
 _MAX_EVENTS_PER_WAIT = 1_000_000
@@ -113,18 +123,20 @@ class _Voice:
 
 
 def run_script(routine: Routine, script: Sequence[ScriptLine], *, rate: int | None = None,
-               beeps: bool | None = None) -> Iterator[dict[str, object]]:
-    """Start the routine at t=0, play the script, and yield each record as it happens."""
+               beeps: bool | None = None, max_seconds: float = MAX_SECONDS,
+               answer_next: bool = False) -> Iterator[dict[str, object]]:
+    """Start the routine at t=0, play the script, run on until done or waiting (or
+    `max_seconds`), and yield each record as it happens."""
     driver = _Driver(initial_state(routine, rate=rate, beeps=beeps))
     yield from driver.feed(Start(0.0))
     for item in script:
         if driver.state.finished:
-            break
+            return
         if isinstance(item, Phrase):
-            intent = match(routine, driver.state.step_index, item.text)
-            yield from driver.feed(Heard(driver.state.now, item.text, intent, 1.0, "text"))
+            yield from driver.hear(item.text)
         else:
             yield from driver.wait(item.seconds)
+    yield from driver.run_on(max_seconds, answer_next=answer_next)
 
 
 class _Driver:
@@ -139,9 +151,39 @@ class _Driver:
         self.voice.perform(effects, self.state.now)
         return effect_records(effects, self.state.now)
 
+    def hear(self, text: str) -> list[dict[str, object]]:
+        intent = match(self.state.routine, self.state.step_index, text)
+        return self.feed(Heard(self.state.now, text, intent, 1.0, "text"))
+
+    def run_on(self, max_seconds: float, *, answer_next: bool) -> Iterator[dict[str, object]]:
+        """Let time pass until the routine ends or waits for words; stop at `max_seconds`."""
+        while not self.state.finished:
+            dues = [t for t in (self.voice.next_done(), next_deadline(self.state))
+                    if t is not None]
+            if not dues:
+                waits_for = "resume" if self.state.paused else "next"
+                if answer_next and waits_for == "next":
+                    yield from self.hear("next")
+                    continue
+                step = self.state.current_step
+                yield {"t": round(self.state.now, 3), "kind": "waiting", "for": waits_for,
+                       "step": step.id, "index": self.state.step_index}
+                return
+            due = min(dues)
+            if due > max_seconds:
+                if self.state.now < max_seconds:
+                    yield from self.until(max_seconds)
+                yield {"t": round(self.state.now, 3), "kind": "limit",
+                       "max_seconds": max_seconds, "step": self.state.current_step.id}
+                return
+            yield from self.until(max(due, self.state.now))
+
     def wait(self, seconds: float) -> Iterator[dict[str, object]]:
         """Let `seconds` pass: speech ends and timer deadlines in order, then a tick at the end."""
-        end = self.state.now + seconds
+        yield from self.until(self.state.now + seconds)
+
+    def until(self, end: float) -> Iterator[dict[str, object]]:
+        """Let time pass up to `end` (the caller's clock)."""
         for _ in range(_MAX_EVENTS_PER_WAIT):
             if self.state.finished:
                 return
@@ -159,3 +201,54 @@ class _Driver:
             else:
                 yield from self.feed(Tick(at))
         raise RuntimeError("simulate: the coach kept asking for time at the same instant")
+
+
+# --- the summary: what a routine takes and says, for someone editing it -------------------
+
+
+@dataclass
+class StepSummary:
+    """One step of a simulated run: when it started, how long it took, what was said."""
+
+    id: str
+    title: str
+    start: float
+    seconds: float = 0.0
+    says: list[str] = field(default_factory=list)
+    counts: int = 0
+    """Rep numbers spoken (listed as one entry, not one line each)."""
+
+
+@dataclass
+class RunSummary:
+    routine: str
+    steps: list[StepSummary]
+    total: float
+    ending: str
+    """The last record's kind: `done`, `stop`, `waiting` or `limit`."""
+
+
+def summarize(records: Sequence[dict[str, object]]) -> RunSummary:
+    """Group a run's records by step. Pure: the records of `run_script` in, a table's rows out."""
+    name = ""
+    steps: list[StepSummary] = []
+    for rec in records:
+        kind = rec["kind"]
+        t = float(rec["t"])  # type: ignore[arg-type]
+        if kind == "start":
+            name = str(rec["routine"])
+        elif kind == "step":
+            if steps:
+                steps[-1].seconds = t - steps[-1].start
+            steps.append(StepSummary(str(rec["id"]), str(rec["title"]), t))
+        elif kind == "say" and steps:
+            current = steps[-1]
+            if rec["say_kind"] == "count":
+                current.counts += 1
+            elif rec["text"] not in current.says:
+                current.says.append(str(rec["text"]))
+    end = float(records[-1]["t"]) if records else 0.0  # type: ignore[arg-type]
+    if steps:
+        steps[-1].seconds = end - steps[-1].start
+    ending = str(records[-1]["kind"]) if records else ""
+    return RunSummary(name, steps, end, ending)

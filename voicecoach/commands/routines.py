@@ -1,8 +1,9 @@
 """`voicecoach check`, `routines` and `schema`: the routine author's tools.
 
 stdout carries only results (`ok PATH`, the listing, the schema), so they can
-be piped; every problem and note goes to stderr. Exit 2 when any file is
-invalid, like any other bad input.
+be piped; every problem (`error: FILE: PATH: what to fix`, the style of every
+command's errors) and note (`note: ...`) goes to stderr. Exit 2 when any file
+is invalid, like any other bad input.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def check(paths: list[str], engine: str | None = None, model: Path | None = None
         if problems:
             status = INVALID
             for line in problems:
-                _err(line)
+                _err(f"error: {line}")
         else:
             print(f"ok {arg}")
     return status

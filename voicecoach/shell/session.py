@@ -565,8 +565,8 @@ class Session:
             self._phrases_for = after.step_index
             if self._ears is not None:
                 _safely("switching phrases", lambda: self._ears.set_phrases(  # type: ignore[union-attr]
-                    intents.active_phrases(self.routine, after.step_index),
-                    intents.phrase_meanings(self.routine, after.step_index)))
+                    intents.listen_phrases(self.routine, after.step_index),
+                    intents.listen_meanings(self.routine, after.step_index)))
         if effects or replace(before, now=after.now) != after:
             self._notify("on_state", after, tuple(effects))
         if after.paused != before.paused:
