@@ -69,6 +69,11 @@ def kept_audio_dir() -> Path:
     return data_dir() / "rejected-audio"
 
 
+def users_dir() -> Path:
+    """One folder per enrolled user (`voicecoach enroll`): takes, templates, thresholds."""
+    return data_dir() / "users"
+
+
 def models_dir() -> Path:
     """Where `voicecoach model download` unpacks Vosk models."""
     return _env_path(ENV_MODELS_DIR) or data_dir() / "models"
@@ -86,6 +91,7 @@ def all_locations() -> dict[str, Path]:
         "user routines": user_routines_dir(),
         "session log": session_db(),
         "kept audio": kept_audio_dir(),
+        "enrolled users": users_dir(),
         "models": models_dir(),
         "cache": cache_dir(),
     }
