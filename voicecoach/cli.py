@@ -189,10 +189,20 @@ def voices() -> None:
 @click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,
               help="Also write every event as JSON lines to this file.")
+@click.option("--linger", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              metavar="SECONDS",
+              help="When the last input ends (the --input-file, or typed input with no "
+                   "other), end the session after this many seconds of quiet.")
 @click.option("--loop-input", is_flag=True, hidden=True,
               help="Play --input-file over and over (soak tests).")
 def run(routine: str | None, **options: object) -> None:
-    """Run a routine (default: the squat routine)."""
+    """Run a routine (default: the squat routine).
+
+    The session ends when the routine does, on "stop the session" (or q / x),
+    or when no input is left: the --input-file ended and nothing is typed, or
+    typed input ran out (a pipe, Ctrl-D) with no microphone. Either way the
+    summary is said and the session log saved, exit 0.
+    """
     from voicecoach.commands import run as run_cmd
 
     sys.exit(run_cmd.main(routine, **options))

@@ -28,7 +28,60 @@ async def test_the_app_starts_the_session_and_shows_the_first_step(
         assert session.state.phase is Phase.ANNOUNCING
         assert "Warm up" in screen_text(app, "#step-title")
         assert "engine: text" in screen_text(app, "#engine")
-        assert app.screen.query_one("#listen-state", ListenState).kind in ("speaking", "keys")
+        assert app.screen.query_one("#listen-state", ListenState).kind == "keys"
+
+
+async def test_a_muted_session_never_shows_speaking(real_session: Callable[..., Any],
+                                                    clock: ManualClock) -> None:
+    """Issue 13: under --mute (the silent speaker) the status line said SPEAKING while the
+    cue's virtual timeline ran, though nothing made a sound."""
+    seen: list[str] = []
+
+    class Statuses:
+        def on_status(self, kind: str, text: str) -> None:
+            seen.append(kind)
+
+    session = real_session()
+    session.add_listener(Statuses())
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, session)
+        assert session.state.phase is Phase.ANNOUNCING  # the cue is "being said"
+        assert "SPEAKING" not in screen_text(app, "#listen-state")
+        clock.advance(30.0)
+        await settle(pilot, session)
+        assert "SPEAKING" not in screen_text(app, "#listen-state")
+    assert "speaking" not in seen
+
+
+async def test_q_is_logged_as_quit_and_x_as_stop(clock: ManualClock, tmp_path: Any) -> None:
+    """Issue 13: `q` was logged as `interrupted`; the log says what the person did."""
+    import json
+
+    from voicecoach.routine import load_routine
+    from voicecoach.shell.session import Session
+
+    async def end_with(key: str) -> str:
+        log = tmp_path / f"{key}.jsonl"
+        session = Session(load_routine("squat"), clock=clock, tick_seconds=0.01, event_log=log)
+        app = make_app(session)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, session)
+            if key == "x":
+                await pilot.press("x")
+                await settle(pilot, session)
+                await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), "wrap-up")
+                press_and_go(app, "q")
+            else:
+                await pilot.press("q")
+                press_and_go(app, "y")
+            await wait_for(pilot, lambda: app.return_code is not None, "the app to exit")
+        session.close()
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        return str(records[-1]["reason"])
+
+    ends = {key: await end_with(key) for key in ("q", "x")}
+    assert ends == {"q": "quit", "x": "stop"}
 
 
 async def test_next_moves_on_and_the_screen_follows(real_session: Callable[..., Any],

@@ -70,6 +70,7 @@ def main(routine: str | None, **options: Any) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     pick = bool(options.pop("pick", False))
+    linger = options.pop("linger", None)
     opts = resolve_options(routine, options)
     if pick and opts.no_tui:
         raise UsageError("--pick needs the terminal UI; leave out --no-tui")
@@ -78,7 +79,7 @@ def main(routine: str | None, **options: Any) -> int:
 
     if pick:
         # Nothing opens until a routine is chosen; the picker checks each file itself.
-        return _run_tui(None, opts, None)
+        return _run_tui(None, opts, None, linger)
 
     loaded = load_routine(opts.routine)  # RoutineError: same lines as `check`, exit 2
 
@@ -86,9 +87,16 @@ def main(routine: str | None, **options: Any) -> int:
 
     parts = wiring.build_parts(loaded, opts, notice=_notice)
     session = wiring.build_session(loaded, opts, parts)
+    _set_linger(session, linger)
     if opts.no_tui:
         return _run_plain(session, opts, parts)
-    return _run_tui(session, opts, parts)
+    return _run_tui(session, opts, parts, linger)
+
+
+def _set_linger(session: Any, linger: Any) -> None:
+    """`--linger`: quiet seconds after the last input ends before the session ends."""
+    if linger is not None:
+        session.linger_seconds = float(linger)
 
 
 def _notice(text: str) -> None:
@@ -129,12 +137,15 @@ def _run_plain(session: Any, opts: RunOptions, parts: Any) -> int:
         while not stop.is_set() and not session.wait_finished(0.2):
             pass
         if session.finished and not stop.is_set():
-            # Let the last words ("well done...") out before the devices close.
-            deadline = time.monotonic() + LAST_WORDS_SECONDS
-            while (not stop.is_set() and time.monotonic() < deadline
-                   and not session.wait_quiet(timeout=0.2)):
-                pass
-            code = 0 if session.finish_reason in ("done", "stop") else 1
+            if session.audible and session.finish_reason == "done":
+                # Let the wrap-up ("well done...") be heard before the devices close.
+                # Not after a stop (stop means now), and not under --mute: nothing
+                # plays, and waiting out a silent voice's timeline took 4-8 s.
+                deadline = time.monotonic() + LAST_WORDS_SECONDS
+                while (not stop.is_set() and time.monotonic() < deadline
+                       and not session.wait_quiet(timeout=0.2)):
+                    pass
+            code = 0 if session.finish_reason in ("done", "stop", "input_end") else 1
         else:
             printer.line("stop", f"stopping ({reason['why']})")
     except KeyboardInterrupt:
@@ -159,7 +170,7 @@ def _stdin_is_tty() -> bool:
 # --- TUI -----------------------------------------------------------------------------
 
 
-def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
+def _run_tui(session: Any, opts: RunOptions, parts: Any, linger: Any = None) -> int:
     try:
         from voicecoach.tui import make_app
     except ImportError as exc:
@@ -173,6 +184,8 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
         # options, fresh devices; its notices are shown in the app like the first's.
         more = wiring.build_parts(routine, opts, notice=lambda text: None)
         new = wiring.build_session(routine, opts, more)
+        _set_linger(new, linger)
+        new.input_opened("screen")  # keys work as long as the app runs
         for text in more.notices:
             new.report("warning", text)
         current["session"] = new
@@ -181,6 +194,7 @@ def _run_tui(session: Any, opts: RunOptions, parts: Any) -> int:
     # The notices went to stderr, which the full screen hides: show them in the app
     # too (queued now, delivered once the app has started the session and listens).
     if session is not None:
+        session.input_opened("screen")  # keys work as long as the app runs
         for text in parts.notices:
             session.report("warning", text)
     app: Any = None

@@ -8,7 +8,10 @@ sound is the whole point.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -76,8 +79,28 @@ def voices() -> int:
     if not found:
         raise EngineUnavailableError("no text-to-speech voices found (apt-get install espeak-ng)")
     width = max(len(v.name) for v in found)
-    for v in found:
-        click.echo(f"{v.name:<{width}}  {v.gender or '-':<6}  {v.description}")
+    if not _echo_lines(f"{v.name:<{width}}  {v.gender or '-':<6}  {v.description}"
+                       for v in found):
+        return 0
     click.echo(f"({len(found)} voices from {source}; variants: append +f1..+f5, +m1..+m7, "
                "e.g. en-us+f3)", err=True)
     return 0
+
+
+def _echo_lines(lines: Iterable[str]) -> bool:
+    """Print to stdout; False when the reader went away (`voicecoach voices | head`).
+
+    That is no error: the reader has what it wanted, so the command ends quietly
+    with exit 0, as other command-line tools do. stdout is pointed at /dev/null
+    so that Python's final flush does not complain about the closed pipe either.
+    """
+    try:
+        for line in lines:
+            click.echo(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return False
+    return True

@@ -202,12 +202,11 @@ class Ears:
             now = self._clock()
             if chunk == b"":
                 if not input_ended:
-                    # The recording is over: decide its last words, say so once, and
-                    # let the session go on (keys still work; `run` ends at Finish).
+                    # The recording is over: decide its last words, and tell the session
+                    # (it ends if no other input is open; with keys, they go on).
                     input_ended = True
                     self._deliver(session, listener, listener.flush(now))
-                    session.record("input_end", at=round(now, 4))
-                    session.report("warning", "end of the input file: no more speech input")
+                    session.input_ended("voice", "end of the input file")
                 self._stop.wait(0.2)
                 continue
             if self.ready_at is None:

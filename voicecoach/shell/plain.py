@@ -114,17 +114,22 @@ def read_commands(session: Any, stream: IO[str], stop: threading.Event,
 
     A daemon thread because a blocking `readline` cannot be interrupted; the
     process exits without waiting for it. Enter alone means "next", the most
-    common thing to say between sets.
+    common thing to say between sets. At the end of the input (a pipe that ran
+    out, Ctrl-D) the session is told: if no other input is open, it ends.
     """
+
+    session.input_opened("keyboard")
 
     def loop() -> None:
         while not stop.is_set():
             try:
                 line = stream.readline()
             except (OSError, ValueError):
-                return
+                line = ""
             if line == "":
-                return  # EOF: the session goes on by voice (or ends by itself)
+                if not stop.is_set():
+                    session.input_ended("keyboard", "end of typed input")
+                return
             text = line.strip()
             if stop.is_set():
                 return

@@ -205,6 +205,13 @@ CHECK_SECONDS = 1.0
 HEALTH_SECONDS = 60.0
 """Seconds between `health` records: enough to see a leak or a dead thread over a morning."""
 
+LINGER_SECONDS = 5.0
+"""Default quiet seconds between the end of the last input and the end of the session:
+time for the last words of a recording to be answered."""
+
+_INPUT_WORDS = {"keyboard": "typed input", "screen": "keys", "voice": "speech input"}
+"""How the status line names an input that is still open."""
+
 _EVENT_LOG_ONLY = frozenset({"speech_start", "speech_end", "health"})
 """Record kinds for the event log file only: timing detail, not history worth an fsync."""
 
@@ -284,6 +291,14 @@ class Session:
         self.end_reason = "interrupted"
         """Why the session ends if the coach did not finish it (set by the runner)."""
         self._closers: list[Callable[[], None]] = []
+        self._inputs: set[str] = set()
+        """Inputs still open (`keyboard`, `voice`, `screen`): words can still arrive."""
+        self._inputs_gone_at: float | None = None
+        """When the last open input ended; the session ends `linger_seconds` of quiet later."""
+        self._quiet_since: float | None = None
+        self._ending_for_input = False
+        self.linger_seconds = LINGER_SECONDS
+        """Quiet seconds after the last input ended before the session ends (`--linger`)."""
         self.health_seconds = HEALTH_SECONDS
         """How often a `health` record (threads, memory) goes to the logs."""
         self.crashes: list[str] = []
@@ -302,6 +317,11 @@ class Session:
     @property
     def finished(self) -> bool:
         return self._finished.is_set()
+
+    @property
+    def audible(self) -> bool:
+        """True when a real speaker plays the coach's words (not `--mute`, not keys-only tests)."""
+        return self._silent is None
 
     def add_listener(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
@@ -322,6 +342,8 @@ class Session:
                 self._ears.start(self)
             except Exception as exc:  # a device problem must not stop a keyboard session
                 self.report("warning", f"not listening: {_one_line(exc)}")
+            else:
+                self.input_opened("voice")
 
     def send_command(self, name: str, source: str = "key") -> None:
         if name not in self.routine.commands:
@@ -330,6 +352,24 @@ class Session:
 
     def send_text(self, text: str, source: str = "text") -> None:
         self._inbox.put(_Item("text", (text, 1.0, source), self._clock()))
+
+    def input_opened(self, name: str) -> None:
+        """An input that can bring words (`keyboard`, `voice`, `screen`) is open."""
+        self._inbox.put(_Item("input", (name, True, "")))
+
+    def input_ended(self, name: str, why: str) -> None:
+        """That input will bring no more words (end of file, end of typed input).
+
+        When it was the last one open, nobody can say "next" or "stop" any more:
+        after `linger_seconds` of quiet the session ends the way "stop the
+        session" does (summary, log saved), with one line saying why.
+        """
+        self._inbox.put(_Item("input", (name, False, why)))
+
+    def note_end(self, reason: str) -> None:
+        """What the person did to end a session the coach did not finish (`quit`: q in the
+        TUI), so the log says that rather than `interrupted`."""
+        self.end_reason = reason
 
     def on_close(self, fn: Callable[[], None]) -> None:
         """Run `fn` at the end of `close()` (e.g. close the session log file)."""
@@ -477,6 +517,7 @@ class Session:
         # Not before Start (a device warning may be queued ahead of it), not after the end.
         if self._state.phase is not Phase.IDLE and not self._state.finished:
             self._step(Tick(now))
+            self._end_if_no_input(now)
 
     def _handle(self, item: _Item) -> None:
         now = self._clock() if item.at is None else max(item.at, self._state.now)
@@ -521,6 +562,8 @@ class Session:
             self._notify("on_status", *item.payload)
         elif item.kind == "mic":
             self._mic(now, *item.payload)
+        elif item.kind == "input":
+            self._input(now, *item.payload)
         elif item.kind == "tick":
             self._tick()
         elif item.kind == "call":
@@ -529,7 +572,42 @@ class Session:
             raise ValueError(f"unknown inbox item {item.kind!r}")
 
     def _heard(self, event: Heard) -> None:
+        self._quiet_since = None
         self._step(event)
+
+    def _input(self, now: float, name: str, is_open: bool, why: str) -> None:
+        if is_open:
+            self._inputs.add(name)
+            self._inputs_gone_at = None
+            return
+        if name not in self._inputs:
+            return
+        self._inputs.discard(name)
+        left = sorted(self._inputs)
+        self._record({"t": self._rel(now), "kind": "input_end", "input": name, "why": why,
+                      "open": left})
+        if left:
+            words = " and ".join(_INPUT_WORDS.get(n, n) for n in left)
+            self._notify("on_status", "input", f"{why}; {words} still work{'s' * (len(left) < 2)}")
+            return
+        self._inputs_gone_at = now
+        self._notify("on_status", "input", f"{why}; no input left: the session ends after "
+                                           f"{self.linger_seconds:g} s of quiet")
+
+    def _end_if_no_input(self, now: float) -> None:
+        """No input left: after `linger_seconds` of quiet, stop as "stop the session" does."""
+        if self._inputs_gone_at is None or self._ending_for_input:
+            return
+        if not self._quiet.is_set():
+            self._quiet_since = None
+            return
+        if self._quiet_since is None:
+            self._quiet_since = max(now, self._inputs_gone_at)
+        if now - self._quiet_since < self.linger_seconds:
+            return
+        self._ending_for_input = True
+        stop = intents.Intent.command("stop", "stop the session")
+        self._step(Heard(now, "end of input", stop, 1.0, "system"))
 
     def _mic(self, now: float, present: bool, text: str) -> None:
         self._notify("on_status", "mic", text)
@@ -586,8 +664,8 @@ class Session:
             # The coach emits beeps only when they are on (flag, config or routine).
             _safely("beeping", lambda: self._speaker.beep(effect.kind))
         elif isinstance(effect, Finish):
-            self.finish_reason = effect.reason
-            self._notify("on_status", "ended", effect.reason)
+            self.finish_reason = "input_end" if self._ending_for_input else effect.reason
+            self._notify("on_status", "ended", self.finish_reason)
             self._finished.set()
         elif isinstance(effect, Show):
             pass  # every step already notifies on_state
@@ -604,7 +682,9 @@ class Session:
             words = effect.text if effect is not None else ""
             _safely("gating the mic",
                     lambda: self._ears.speaking_started(t, words))  # type: ignore[union-attr]
-        self._notify("on_status", "speaking", effect.text if effect is not None else "")
+        if self._silent is None:
+            # Under --mute nothing sounds: the screen must not say SPEAKING.
+            self._notify("on_status", "speaking", effect.text if effect is not None else "")
         self._inbox.put(_Item("said", ("start", say_id, t, True, effect)))
 
     def speech_ended(self, say_id: int, t: float, completed: bool) -> None:

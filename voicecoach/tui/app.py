@@ -154,6 +154,9 @@ class VoicecoachApp(App[int]):
         if self.session is None:
             self.exit(0, 0)
             return
+        note_end = getattr(self.session, "note_end", None)
+        if note_end is not None:
+            note_end("quit")  # the log says what the person did (x logs `stop`)
         self._close_then_exit(self.session)
 
     @work(thread=True, group="session-close")
