@@ -87,13 +87,55 @@ def simulate(routine: str, script: Path | None, summary: bool, max_seconds: floa
 @click.option("--engine", type=ENGINES, default="auto", show_default=True)
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
+@click.option("--user", default=None, help="Decode with this enrolled user's voice profile.")
 def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | None,
-               as_json: bool) -> None:
+               as_json: bool, user: str | None) -> None:
     """Decode WAV files against a routine's phrases."""
     from voicecoach.commands import speech
 
     sys.exit(speech.transcribe(list(wavs), routine=routine, engine=engine, model=model,
-                               as_json=as_json))
+                               as_json=as_json, user=user))
+
+
+@cli.command()
+@click.option("--user", default=None, help="Who is enrolling (default: me).")
+@click.option("--routine", default=None, help="Enroll this routine's phrases (default: squat).")
+@click.option("--from", "takes_file", type=click.Path(path_type=Path), default=None,
+              metavar="TAKES.jsonl",
+              help='Recorded takes instead of the mic: {"file", "text"} per line, text null '
+                   "for a negative.")
+@click.option("--list", "list_users_", is_flag=True, help="List enrolled users.")
+@click.option("--forget", "forget_user", default=None, metavar="USER",
+              help="Remove every file of USER's enrollment.")
+@click.option("--engine", type=ENGINES, default=None, help="Speech engine (default: best found).")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
+@click.option("--mic", default=None, help="Input device, by index or name substring.")
+@click.option("--speaker", default=None, help="Output device, by index or name substring.")
+@click.option("--mute", is_flag=True, help="Show the prompts; do not speak them.")
+@click.option("--no-tui", is_flag=True, help="Plain lines (the only mode for now).")
+def enroll(user: str | None, takes_file: Path | None, list_users_: bool,
+           forget_user: str | None, no_tui: bool, **options: object) -> None:
+    """Learn a user's voice: about two minutes of prompted phrases, or --from files."""
+    from voicecoach.commands import enroll as enroll_cmd
+
+    sys.exit(enroll_cmd.main(user=user, takes_file=takes_file, list_users_=list_users_,
+                             forget_user=forget_user, **options))
+
+
+@cli.command()
+@click.option("--user", default=None, help="Also report this user's enrollment.")
+@click.option("--mic", default=None, help="Input device, by index or name substring.")
+@click.option("--engine", type=ENGINES, default=None, help="Speech engine (default: best found).")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
+@click.option("--seconds", type=click.FloatRange(1.0, 30.0), default=5.0, show_default=True,
+              help="How long to record.")
+@click.option("--input-file", type=click.Path(path_type=Path), default=None,
+              help="Check this WAV instead of recording.")
+def doctor(**options: object) -> None:
+    """Record 5 s and report mic level, noise floor, engine, enrollment and what was heard."""
+    from voicecoach.commands import doctor as doctor_cmd
+
+    sys.exit(doctor_cmd.main(**options))
 
 
 @cli.command()

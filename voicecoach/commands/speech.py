@@ -33,6 +33,7 @@ def transcribe(
     engine: str = "auto",
     model: Path | None = None,
     as_json: bool = False,
+    user: str | None = None,
 ) -> int:
     from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer
@@ -44,7 +45,7 @@ def transcribe(
                 "the text engine reads typed lines, not audio; use --engine pocketsphinx or vosk"
             )
         r = _load_routine(routine)
-        rec = make_recognizer(engine, r, model)
+        rec = make_recognizer(engine, r, model, user=user)
         rec.set_phrases(all_phrases(r), phrase_meanings(r, None))
     except VoicecoachError as exc:
         exc.show()

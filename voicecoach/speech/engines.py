@@ -6,8 +6,9 @@ Each engine is imported only when chosen (toolong's lazy backend factory), so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import UsageError
 from voicecoach.speech.choice import EngineChoice
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from voicecoach.speech.base import Recognizer
 
 ENGINE_NAMES = ("auto", "vosk", "pocketsphinx", "text")
-__all__ = ["ENGINE_NAMES", "EngineChoice", "choose_engine", "make_recognizer"]
+__all__ = ["ENGINE_NAMES", "EngineChoice", "choose_engine", "make_engine", "make_recognizer"]
 
 
 def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoice:
@@ -37,14 +38,9 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
     return EngineChoice("pocketsphinx", "no Vosk model found (`voicecoach model download`)")
 
 
-def make_recognizer(
-    engine: str = "auto", routine: Routine | None = None, model: Path | None = None
-) -> Recognizer:
-    """A ready recognizer; with a routine, its phrases for step 0 are already active.
-
-    The choice is on `recognizer.choice` (engine, reason).
-    """
-    choice = choose_engine(engine, model)
+def make_engine(choice: EngineChoice, options: Mapping[str, float] | None = None) -> Recognizer:
+    """The chosen engine, bare; `options` are PocketsphinxRecognizer kwargs (an enrolled
+    user's thresholds), ignored by the other engines."""
     rec: Recognizer
     if choice.engine == "text":
         from voicecoach.speech.text import TextRecognizer
@@ -53,12 +49,36 @@ def make_recognizer(
     elif choice.engine == "pocketsphinx":
         from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
-        rec = PocketsphinxRecognizer()
+        kwargs: dict[str, Any] = dict(options or {})
+        rec = PocketsphinxRecognizer(**kwargs)
     else:
         from voicecoach.speech.vosk_engine import VoskRecognizer
 
         rec = VoskRecognizer(model=choice.model)
     rec.choice = choice
+    return rec
+
+
+def make_recognizer(
+    engine: str = "auto",
+    routine: Routine | None = None,
+    model: Path | None = None,
+    user: str | None = None,
+) -> Recognizer:
+    """A ready recognizer; with a routine, its phrases for step 0 are already active.
+
+    The choice is on `recognizer.choice` (engine, reason). With `user`, that user's
+    enrollment (speech/enrollment.py) is loaded and checks every utterance.
+    """
+    choice = choose_engine(engine, model)
+    rec: Recognizer
+    if user and choice.engine != "text":
+        from voicecoach.speech.enrollment import EnrolledRecognizer, load_profile
+
+        profile = load_profile(user)
+        rec = EnrolledRecognizer(make_engine(choice, profile.engine_options), profile)
+    else:
+        rec = make_engine(choice)
     if routine is not None:
         from voicecoach.coach.intents import active_phrases, phrase_meanings
 
