@@ -229,6 +229,8 @@ def voices() -> None:
               help="Loudness of speech and beeps, 0.0 to 1.0.")
 @click.option("--mute", is_flag=True, help="No speech output (text only).")
 @click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
+@click.option("--user", default=None,
+              help="Hear with this enrolled user's voice profile (voicecoach enroll).")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,
               help="Also write every event as JSON lines to this file.")
 @click.option("--linger", type=click.FloatRange(min=0), default=5.0, show_default=True,

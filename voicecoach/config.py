@@ -87,6 +87,8 @@ class Config:
     """Keep the audio of rejected utterances (true/false), to help tune routines."""
     keep_audio_mb: int = 50
     """Size cap of the kept audio, in megabytes; the oldest files go first."""
+    user: str | None = None
+    """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 
     origin: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Key -> where its value came from (`default`, a file path, `env VOICECOACH_X`)."""
@@ -126,7 +128,7 @@ def setting_help() -> dict[str, str]:
 
 # --- checking one value ----------------------------------------------------------
 
-_OPTIONAL_STR = {"model", "mic", "speaker", "voice"}
+_OPTIONAL_STR = {"model", "mic", "speaker", "voice", "user"}
 _BOOLS = {"beeps", "keep_audio"}
 _CHOICES = {"engine": ENGINES, "theme": THEMES}
 
@@ -334,7 +336,7 @@ def template() -> str:
 def _example(key: str) -> str:
     return {"model": '"~/.local/share/voicecoach/models/vosk-model-small-en-us-0.15"',
             "mic": '"USB"', "speaker": '"USB"', "voice": '"en-us"', "rate": "165", "volume": "0.8",
-            "beeps": "false"}.get(key, '""')
+            "beeps": "false", "user": '"me"'}.get(key, '""')
 
 
 def _toml_value(value: Any) -> str:

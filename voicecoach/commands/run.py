@@ -61,6 +61,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         event_log=Path(options["event_log"]) if options.get("event_log") else None,
         theme=config.theme,
         loop_input=bool(options.get("loop_input")),
+        user=config.user,
     )
 
 

@@ -34,3 +34,5 @@ class RunOptions:
     """Size cap of the kept audio, megabytes."""
     loop_input: bool = False
     """Play `input_file` over and over (soak tests)."""
+    user: str | None = None
+    """Enrolled user whose voice profile the recognizer loads (`voicecoach enroll`)."""
