@@ -75,7 +75,9 @@ def render_summary(summary: RunSummary, limit: float) -> str:
         rows.append(lead + texts[0])
         rows += [" " * len(head) + line for line in texts[1:]]
     ending = _ENDINGS.get(summary.ending, summary.ending).format(limit=limit)
-    rows += ["", f"total {clock(summary.total)} ({len(summary.steps)} steps); then {ending}."]
+    count = len(summary.steps)
+    rows += ["", f"total {clock(summary.total)} ({count} step{'s' * (count != 1)}); "
+                 f"then {ending}."]
     return "\n".join(rows) + "\n"
 
 

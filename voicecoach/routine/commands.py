@@ -1,6 +1,6 @@
 """The built-in commands of routine format version 1 and their phrases.
 
-These are part of the public contract in `shared/routine-format.md`: a routine's
+These are part of the public contract (docs/routines.md, "Built-in commands"): a routine's
 `[commands]` table only adds phrases to them, never replaces one.
 """
 
