@@ -65,7 +65,7 @@ def schema() -> None:
               help="A table instead of JSON: time per step and what it says, answering "
                    "\"next\" whenever a step waits for it.")
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=14400.0,
-              show_default=True, help="Stop after this much simulated time.")
+              show_default=True, metavar="SECONDS", help="Stop after this much simulated time.")
 def simulate(routine: str, script: Path | None, summary: bool, max_seconds: float) -> None:
     """Run a routine with simulated time and no audio; JSON lines on stdout.
 
@@ -242,10 +242,11 @@ def voices() -> None:
 def run(routine: str | None, **options: object) -> None:
     """Run a routine (default: the squat routine).
 
-    The session ends when the routine does, on "stop the session" (or q / x),
-    or when no input is left: the --input-file ended and nothing is typed, or
-    typed input ran out (a pipe, Ctrl-D) with no microphone. Either way the
-    summary is said and the session log saved, exit 0.
+    The session ends when the routine does, on "stop the session" (x in the
+    UI, q in --no-tui), or when no input is left: the --input-file ended and
+    nothing is typed, or typed input ran out (a pipe, Ctrl-D) with no
+    microphone. Each way the summary is said, the session log saved, exit 0.
+    q in the UI quits at once (logged as `quit`).
     """
     from voicecoach.commands import run as run_cmd
 
