@@ -32,7 +32,7 @@ from typing import Any
 
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
-SECTIONS: tuple[str, ...] = ("speech", "voice", "e2e", "log")
+SECTIONS: tuple[str, ...] = ("speech", "enroll", "voice", "e2e", "log")
 """Run in this order: cheap and independent first, the end-to-end loop after."""
 LIBRARIES: tuple[str, ...] = ("vosk", "pocketsphinx", "numpy", "textual", "sounddevice",
                               "pyttsx3", "platformdirs")

@@ -105,12 +105,23 @@ def run(quick: bool = False) -> dict[str, Any]:
         note = f"skipped: {CORPUS / 'enroll'} is absent"
         return {"title": "Enrollment (real speakers)", "rows": [], "markdown": f"_{note}._",
                 "note": note}
+    before_dir = os.environ.get("VOICECOACH_DATA_DIR")
+    # Profiles are saved and loaded as a user's would be, in a throwaway data dir.
+    os.environ["VOICECOACH_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-enroll-")
+    try:
+        return _run(quick)
+    finally:
+        if before_dir is None:
+            os.environ.pop("VOICECOACH_DATA_DIR", None)
+        else:
+            os.environ["VOICECOACH_DATA_DIR"] = before_dir
+
+
+def _run(quick: bool) -> dict[str, Any]:
     from voicecoach.speech.audio import wav_pcm16k
-    from voicecoach.speech.enrollment import EnrolledRecognizer, Take, fit
+    from voicecoach.speech.enrollment import EnrolledRecognizer, Take, fit, load_profile
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
-    tmp = tempfile.mkdtemp(prefix="bench-enroll-")
-    os.environ["VOICECOACH_DATA_DIR"] = tmp  # profiles are saved and loaded as a user's would be
     speakers = split()
     oog_paths = out_of_grammar()
     if quick:
@@ -133,8 +144,6 @@ def run(quick: bool = False) -> dict[str, Any]:
         )
         report.profile.save()
         started = time.perf_counter()
-        from voicecoach.speech.enrollment import load_profile
-
         profile = load_profile(speaker)
         load_s = time.perf_counter() - started
         after = EnrolledRecognizer(PocketsphinxRecognizer(**profile.engine_options), profile)  # type: ignore[arg-type]
