@@ -144,15 +144,17 @@ async def test_finishing_shows_the_wrap_up_once(static_session: StaticSession) -
     app = make_app(static_session)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # heels lifting, answered in two steps: one thing asked about, three times
         done = squat_state(phase=Phase.DONE, step_index=5,
-                           correction_counts={"steps[1].corrections[0]": 2})
+                           correction_counts={"steps[1].corrections[0]": 2,
+                                              "steps[4].corrections[0]": 1})
         static_session.push(done)
         static_session.push(replace(done, now=101.0))
         await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), "the wrap-up")
         await settle(pilot)
         assert sum(isinstance(s, WrapUpScreen) for s in app.screen_stack) == 1
         text = screen_text(app, "#wrapup-summary")
-        assert "2x  my knees are caving in" in text
+        assert "3x  my heels are lifting" in text and text.count("heels") == 1
         assert "SESSION DONE" in screen_text(app, "#wrapup-title")
 
 

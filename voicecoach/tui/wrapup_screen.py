@@ -33,10 +33,16 @@ def summary_lines(state: CoachState) -> list[str]:
     if state.started_at is not None:
         minutes, seconds = divmod(max(0, round(state.now - state.started_at)), 60)
         lines.append(f"time: {minutes}:{seconds:02d}")
-    counts = sorted(state.correction_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    # By phrase, not by correction: several steps answer "my heels are lifting" each in
+    # their own way, and the person asked about one thing.
+    by_label: dict[str, int] = {}
+    for path, n in state.correction_counts.items():
+        label = correction_label(routine, path)
+        by_label[label] = by_label.get(label, 0) + n
+    counts = sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))
     if counts:
         lines.append("you asked about:")
-        lines += [f"  {n}x  {correction_label(routine, path)}" for path, n in counts[:5]]
+        lines += [f"  {n}x  {label}" for label, n in counts[:5]]
     else:
         lines.append("no corrections asked for")
     return lines
