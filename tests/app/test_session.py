@@ -281,3 +281,55 @@ def test_a_warning_queued_before_start_is_shown_and_nothing_breaks(session: Any,
     settle(session, clock, 1.0, steps=2)
     assert ("warning", "no sound output") in session.rec.status
     assert session.crashes == []
+
+
+# --- when the inputs end (issue 13) --------------------------------------------------------
+
+
+def test_the_last_input_ending_stops_the_session_after_the_linger(
+        session: Any, clock: ManualClock, tmp_path: Path) -> None:
+    session.linger_seconds = 3.0
+    session.start()
+    session.input_opened("keyboard")
+    settle(session, clock, 10.0, steps=10)  # the cue is "said": the voice step waits
+    session.input_ended("keyboard", "end of typed input")
+    settle(session, clock)
+    assert ("input", "end of typed input; no input left: the session ends after 3 s of quiet"
+            ) in session.rec.status
+    settle(session, clock, 2.5, steps=5)
+    assert not session.finished  # not quiet long enough yet
+    settle(session, clock, 1.0, steps=2)
+    assert session.wait_finished(5)
+    assert session.finish_reason == "input_end"
+    said = [s.text for s in session.rec.said]
+    assert said[-1].startswith("Stopping here.")  # the summary, as "stop the session" says
+    session.close()
+    log = records(tmp_path / "events.jsonl")
+    ended = [r for r in log if r["kind"] == "input_end"]
+    assert ended == [{**ended[0], "input": "keyboard", "open": []}]
+    assert log[-1] == {**log[-1], "kind": "session_end", "reason": "input_end"}
+
+
+def test_the_linger_waits_for_the_coach_to_finish_speaking(session: Any,
+                                                           clock: ManualClock) -> None:
+    """The last words of a recording are answered before the session ends."""
+    session.linger_seconds = 1.0
+    session.start()
+    session.input_opened("voice")
+    settle(session, clock)  # the cue is being "said" (about 3 s)
+    session.input_ended("voice", "end of the input file")
+    settle(session, clock, 2.0, steps=4)
+    assert not session.finished  # still speaking: quiet has not begun
+    settle(session, clock, 4.0, steps=8)
+    assert session.wait_finished(5)
+
+
+def test_an_input_still_open_keeps_the_session_going(session: Any, clock: ManualClock) -> None:
+    session.linger_seconds = 0.5
+    session.start()
+    session.input_opened("voice")
+    session.input_opened("keyboard")
+    session.input_ended("voice", "end of the input file")
+    settle(session, clock, 20.0, steps=20)
+    assert not session.finished
+    assert ("input", "end of the input file; typed input still works") in session.rec.status
