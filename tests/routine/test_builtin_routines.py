@@ -60,8 +60,8 @@ def test_squat_answers_the_method_corrections_in_their_step(
 
 
 #: The standing steps from "Roll your heels in" on, where the method says heels lift and
-#: people tip backwards (the cool-down's shake-out is answered by the nearest step).
-STANDING = ("heels-in", "pelvis-forward", "balance-point", "squat")
+#: people tip backwards (the warm-up's marching is answered by the nearest step).
+STANDING = ("heels-in", "pelvis-forward", "balance-point", "squat", "cool-down")
 
 
 @pytest.mark.parametrize("step_id", STANDING)
