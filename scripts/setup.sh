@@ -18,8 +18,11 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # speakers with; pulseaudio(+utils) and libasound2-plugins give the tests a virtual
 # audio loop and route ALSA through it; sox makes and measures test audio; tmux drives
 # the TUI in end-to-end tests; flite gives the recognition tests a second, less robotic
-# family of voices (they skip those voices without it).
-APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux flite)
+# family of voices (they skip those voices without it); sphinxtrain (bw, mllr_solve) and
+# pocketsphinx (its pocketsphinx_mdef_convert) let `voicecoach enroll` adapt the acoustic
+# model to the user's voice (MLLR; without them enrollment uses templates only).
+APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux flite
+              sphinxtrain pocketsphinx)
 
 extras=""
 use_apt=1

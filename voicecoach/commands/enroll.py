@@ -252,6 +252,7 @@ def fit_user(user: str, *, routine: str | None = "squat", engine: str = "auto",
     report = fit(
         user, takes, phrases=phrases,
         make_inner=None if choice.engine == "text" else (lambda opts: make_engine(choice, opts)),
+        adapt=choice.engine == "pocketsphinx",
     )
     if choice.engine == "vosk":
         report.profile.notes.append(

@@ -38,9 +38,9 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
     return EngineChoice("pocketsphinx", "no Vosk model found (`voicecoach model download`)")
 
 
-def make_engine(choice: EngineChoice, options: Mapping[str, float] | None = None) -> Recognizer:
+def make_engine(choice: EngineChoice, options: Mapping[str, Any] | None = None) -> Recognizer:
     """The chosen engine, bare; `options` are PocketsphinxRecognizer kwargs (an enrolled
-    user's thresholds), ignored by the other engines."""
+    user's thresholds and MLLR transform), ignored by the other engines."""
     rec: Recognizer
     if choice.engine == "text":
         from voicecoach.speech.text import TextRecognizer
@@ -76,7 +76,7 @@ def make_recognizer(
         from voicecoach.speech.enrollment import EnrolledRecognizer, load_profile
 
         profile = load_profile(user)
-        rec = EnrolledRecognizer(make_engine(choice, profile.engine_options), profile)
+        rec = EnrolledRecognizer(make_engine(choice, profile.engine_kwargs()), profile)
     else:
         rec = make_engine(choice)
     if routine is not None:

@@ -210,12 +210,21 @@ class Profile:
     alone: float = 1.2
     alone_ratio: float = 0.85
     engine_options: dict[str, float] = field(default_factory=lambda: dict(ENGINE_OPTIONS))
+    mllr: str | None = None
+    """File name (in the user's folder) of the MLLR transform, when adaptation ran."""
     noise_floor_db: float | None = None
     created: float = 0.0
     fit_s: float = 0.0
     n_takes: int = 0
     n_negatives: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """PocketsphinxRecognizer kwargs for this user: thresholds, and the MLLR transform."""
+        kwargs: dict[str, Any] = dict(self.engine_options)
+        if self.mllr:
+            kwargs["options"] = {"mllr": str(user_dir(self.user) / self.mllr)}
+        return kwargs
 
     def distances(self, feats: np.ndarray, keys: Sequence[str] | None = None) -> dict[str, float]:
         """Phrase key -> distance to its nearest take (templates far longer or shorter
@@ -287,6 +296,7 @@ class Profile:
             "alone": self.alone,
             "alone_ratio": self.alone_ratio,
             "engine_options": self.engine_options,
+            "mllr": self.mllr,
             "noise_floor_db": self.noise_floor_db,
             "created": self.created,
             "fit_s": self.fit_s,
@@ -331,6 +341,7 @@ def load_profile(user: str) -> Profile:
         alone=float(meta["alone"]),
         alone_ratio=float(meta["alone_ratio"]),
         engine_options={k: float(v) for k, v in meta["engine_options"].items()},
+        mllr=meta.get("mllr"),
         noise_floor_db=meta.get("noise_floor_db"),
         created=float(meta.get("created", 0.0)),
         fit_s=float(meta.get("fit_s", 0.0)),
@@ -371,14 +382,16 @@ def fit(
     user: str,
     takes: Sequence[Take],
     *,
-    make_inner: Callable[[dict[str, float]], Recognizer] | None = None,
+    make_inner: Callable[[dict[str, Any]], Recognizer] | None = None,
     phrases: Sequence[str] = (),
+    adapt: bool = False,
 ) -> FitReport:
     """Takes in, a saved-ready Profile out: the one code path after capture (mic or --from).
 
-    `make_inner(engine_options)` builds the decoder used to replay the negatives (so the
+    `make_inner(engine kwargs)` builds the decoder used to replay the negatives (so the
     thresholds are lowered against what this user's room and talk actually produce);
-    without it, the negatives are only counted.
+    without it, the negatives are only counted. `adapt`: also learn an MLLR transform
+    (pocketsphinx only; speech/adapt.py), or note why it could not.
     """
     started = time.perf_counter()
     skipped: list[str] = []
@@ -427,13 +440,23 @@ def fit(
     lines = [
         f"{profile.n_takes} takes of {len(templates)} phrases; own spread {profile.scale:.1f}"
     ]
+    if adapt:
+        from voicecoach.speech.adapt import AdaptationUnavailable, mllr_adapt
+
+        positives = [(t.pcm, t.text) for t in takes if t.text is not None]
+        try:
+            mllr_adapt(positives, user_dir(user) / "mllr_matrix")
+            profile.mllr = "mllr_matrix"
+            lines.append("acoustic model adapted to this voice (MLLR)")
+        except AdaptationUnavailable as exc:
+            profile.notes.append(f"no MLLR adaptation: {exc}; templates and thresholds only")
     noise = [t for t in negatives if t.source.startswith("room")]
     if noise:
         profile.noise_floor_db = float(
             np.median(np.concatenate([frame_levels_db(np.frombuffer(t.pcm, "<i2")) for t in noise]))
         )
     if negatives and make_inner is not None:
-        rec = EnrolledRecognizer(make_inner(profile.engine_options), profile)
+        rec = EnrolledRecognizer(make_inner(profile.engine_kwargs()), profile)
         rec.set_phrases(list(phrases) or list(names.values()))
         accepted = 0
         for take in negatives:
@@ -563,8 +586,8 @@ def _replace(hyp: Hypothesis, **changes: Any) -> Hypothesis:
 
 
 def enrolled_recognizer(
-    user: str, make_inner: Callable[[dict[str, float]], Recognizer]
+    user: str, make_inner: Callable[[dict[str, Any]], Recognizer]
 ) -> EnrolledRecognizer:
     """The user's profile loaded (<= 0.5 s: a few hundred small arrays) around a new decoder."""
     profile = load_profile(user)
-    return EnrolledRecognizer(make_inner(profile.engine_options), profile)
+    return EnrolledRecognizer(make_inner(profile.engine_kwargs()), profile)
