@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from voicecoach.shell.options import RunOptions
     from voicecoach.shell.session import Session
     from voicecoach.speech.base import Recognizer
+    from voicecoach.speech.echo import EchoCanceller
 
 log = logging.getLogger("voicecoach.shell.ears")
 
@@ -88,6 +89,7 @@ class Ears:
         retry_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         keep_audio: KeepAudio | None = None,
+        canceller: EchoCanceller | None = None,
     ) -> None:
         self.engine_name = engine_name
         self._make_recognizer = make_recognizer
@@ -111,6 +113,18 @@ class Ears:
         self._keep_audio = keep_audio
         self._recent: deque[tuple[float, bytes]] = deque()
         """(clock time the chunk was fed, chunk): only filled when keeping audio."""
+        self.canceller: EchoCanceller | None = None
+        self.hush: Callable[[], None] | None = None
+        """With echo cancellation: cuts the coach when a command is heard over it (the shell
+        sets it to the speaker's hush)."""
+        if canceller is not None:
+            self.use_echo_canceller(canceller)
+
+    def use_echo_canceller(self, canceller: EchoCanceller) -> None:
+        """Full-duplex listening: the coach's echo is taken out of the mic before the
+        recognizer, and the gate lets any phrase through over the coach once it works."""
+        self.canceller = canceller
+        self.gate.duplex = lambda: canceller.converged
 
     # --- EarsPort ----------------------------------------------------------------------
 
@@ -192,6 +206,8 @@ class Ears:
                                      .rstrip(": "))
             source = self._source
             chunk = source.read(0.2)
+            if chunk and self.canceller is not None:
+                chunk = self.canceller.process(chunk, self._clock())
             if chunk is None:
                 if not source.active:
                     self._close_source()
@@ -249,6 +265,10 @@ class Ears:
             text = hyp.text.strip()
             if text:
                 self.heard_count += 1
+                if self.hush is not None and self.gate.gated():
+                    # Heard over the coach: it stops talking at once. Before `hear`, so the
+                    # coach's answer is queued after the cut, never dropped by it.
+                    self.hush()
                 session.hear(text, hyp.confidence, accepted=True, at=end)
                 continue
             # Rejected (not a command) or gated (the coach's own voice): shown and

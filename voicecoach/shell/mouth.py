@@ -141,9 +141,12 @@ class SupervisedSpeaker:
         self._speaker.close()
 
 
-def speaker_factory(routine: Routine, opts: RunOptions,
-                    note: Notice) -> Callable[[Session], SupervisedSpeaker]:
-    """A factory the Session calls with itself, so the speaker's callbacks reach it."""
+def speaker_factory(routine: Routine, opts: RunOptions, note: Notice,
+                    reference: Any = None) -> Callable[[Session], SupervisedSpeaker]:
+    """A factory the Session calls with itself, so the speaker's callbacks reach it.
+
+    `reference`: an `EchoReference` that hears every block played (echo cancellation).
+    """
     from voicecoach.voice.settings import VoiceSettings
     from voicecoach.voice.speaker import Speaker
 
@@ -163,6 +166,8 @@ def speaker_factory(routine: Routine, opts: RunOptions,
                 on_end=on_end,
                 on_warning=lambda text: session.report("warning", text),
                 on_recovered=lambda text: session.report("speaker", text),
+                on_play=reference.push if reference is not None else None,
+                on_flush=reference.cut if reference is not None else None,
             )
 
         supervised = SupervisedSpeaker(make, session)

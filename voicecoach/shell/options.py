@@ -36,3 +36,5 @@ class RunOptions:
     """Play `input_file` over and over (soak tests)."""
     user: str | None = None
     """Enrolled user whose voice profile the recognizer loads (`voicecoach enroll`)."""
+    echo_cancel: bool = False
+    """Cancel the coach's own voice in the mic and listen over it (full duplex)."""

@@ -36,6 +36,8 @@ class Parts:
     """True when keys are the input (engine `text`, or no mic could be used), --keyboard or not."""
     session_log: Any = None
     recorder: Any = None
+    echo_reference: Any = None
+    """With echo cancellation: what the speaker plays goes here, the ears' canceller reads it."""
     notices: list[str] = field(default_factory=list)
 
     def saved_where(self) -> str | None:
@@ -97,6 +99,23 @@ def _add_ears(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) ->
         return
     parts.ears, parts.engine_name, fallback = ears.build_ears(routine, opts, note)
     parts.keyboard_fallback = fallback
+    if opts.echo_cancel and parts.ears is not None:
+        _add_echo_canceller(parts, opts, note)
+
+
+def _add_echo_canceller(parts: Parts, opts: RunOptions, note: Notice) -> None:
+    """Speaker tap -> canceller -> the ears' recognizer; without libspeexdsp, today's gate."""
+    from voicecoach.speech.echo import EchoCanceller, available
+
+    if opts.mute:
+        return  # nothing is played: nothing to cancel
+    reason = available()
+    if reason is not None:
+        note(f"{reason}; the mic stays closed while the coach speaks")
+        return
+    canceller = EchoCanceller()
+    parts.ears.use_echo_canceller(canceller)
+    parts.echo_reference = canceller.reference
 
 
 def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) -> None:
@@ -107,7 +126,18 @@ def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice)
     except ImportError as exc:
         note(f"speech output unavailable ({exc}); text only")
         return
-    parts.speaker_factory = mouth.speaker_factory(routine, opts, note)
+    factory = mouth.speaker_factory(routine, opts, note, parts.echo_reference)
+    ears = parts.ears
+    if parts.echo_reference is None or ears is None:
+        parts.speaker_factory = factory
+        return
+
+    def build(session: Session) -> SpeakerPort:
+        speaker = factory(session)
+        ears.hush = speaker.hush  # a command heard over the coach cuts it at once
+        return speaker
+
+    parts.speaker_factory = build
 
 
 def _add_session_log(parts: Parts, routine: Routine, note: Notice) -> None:

@@ -7,6 +7,12 @@ spoke, or within `tail_s` after (room echo), is the coach's own voice, except a
 barge-in ("stop", "pause") heard with a stricter confidence and not among the
 words the coach was itself saying ("Pain means stop." must never stop the
 session). `Listener` couples a recognizer with the gate and the stream's clock.
+
+Full duplex (`duplex`, with echo cancellation on: `voicecoach.speech.echo`):
+while the canceller reports that it removes the coach's voice, every phrase
+may be heard over it, not only a barge-in, at `duplex_confidence` and still
+never among the coach's own words. Until then (the first seconds of a
+session, while the filter converges) the half-duplex rule above holds.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from voicecoach.speech.base import SAMPLE_RATE, Recognizer
 from voicecoach.speech.hypothesis import Hypothesis
 
 BARGE_IN_COMMANDS = ("stop", "pause")
+DUPLEX_CONFIDENCE = 0.6
+"""Confidence a phrase heard over the coach needs with echo cancellation (measured in
+bench/echo.md: the coach's residual echo decodes to phrases below it)."""
 
 
 class MicGate:
@@ -35,6 +44,8 @@ class MicGate:
         barge_in: Iterable[str] = BARGE_IN_COMMANDS,
         barge_in_confidence: float = 0.85,
         clock: Callable[[], float] = time.monotonic,
+        duplex: Callable[[], bool] | None = None,
+        duplex_confidence: float = DUPLEX_CONFIDENCE,
     ) -> None:
         self.tail_s = tail_s
         """Seconds after speech ends during which the mic stays gated (echo, reverb)."""
@@ -43,6 +54,9 @@ class MicGate:
         self.barge_in = frozenset(phrase_key(p) for c in barge_in for p in BUILTIN_COMMANDS[c])
         """Phrase keys that may interrupt the coach: every phrase of the barge-in commands."""
         self.barge_in_confidence = barge_in_confidence
+        self.duplex = duplex
+        """Full duplex now? (echo cancellation on and converged); None: never."""
+        self.duplex_confidence = duplex_confidence
         self._clock = clock
         self._lock = threading.Lock()
         self._speaking = 0
@@ -102,6 +116,9 @@ class MicGate:
         if words is None:
             return True
         key = phrase_key(hypothesis.text)
+        if self.duplex is not None and self.duplex():
+            return (hypothesis.confidence >= self.duplex_confidence
+                    and not set(key.split()) <= words)
         return (
             key in self.barge_in
             and hypothesis.confidence >= self.barge_in_confidence

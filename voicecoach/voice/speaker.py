@@ -23,6 +23,10 @@ Callbacks run on the worker thread (marshal them into your event loop):
   `say()` gets exactly one `on_end`, awaited or not, so the coach's timers and
   the mic gate never wait forever. Ends are reported in order: an interrupted
   utterance's `on_end` comes before the next one's `on_start`.
+- `on_play(samples, rate, t)`: a block was written (mono float32, beeps and
+  silence included) whose first sample sounds at `t`; `on_flush(t)`: what was
+  written for after `t` will never sound. Together: the echo canceller's
+  reference (`voicecoach.speech.echo.EchoReference`). Must not block.
 - `on_warning(text)`: a one-line fault (no engine, no device, a device that
   failed), once per fault until it clears; `on_recovered(text)` when it clears.
 
@@ -90,6 +94,8 @@ MAX_WAIT_SECONDS = 0.05
 StartCallback = Callable[[int, float], None]
 EndCallback = Callable[[int, float, bool], None]
 TextCallback = Callable[[str], None]
+PlayCallback = Callable[[np.ndarray, int, float], None]
+FlushCallback = Callable[[float], None]
 PortFactory = Callable[[VoiceSettings], OutputPort]
 
 
@@ -150,6 +156,8 @@ class Speaker:
         on_end: EndCallback | None = None,
         on_warning: TextCallback | None = None,
         on_recovered: TextCallback | None = None,
+        on_play: PlayCallback | None = None,
+        on_flush: FlushCallback | None = None,
         engine: Engine | None = None,
         cache: RenderCache | None = None,
         port_factory: PortFactory = _default_port,
@@ -160,6 +168,8 @@ class Speaker:
         self.on_end = on_end
         self.on_warning = on_warning
         self.on_recovered = on_recovered
+        self.on_play = on_play
+        self.on_flush = on_flush
         self.engine: Engine = engine or EspeakEngine()
         self.cache = cache or RenderCache(self.engine, self.settings.cache_dir,
                                           self.settings.memory_cache_items)
@@ -337,7 +347,7 @@ class Speaker:
             item = self._current = self._next_ready(port.rate)
             if item is not None and self._clock() >= self._audible_until:
                 try:
-                    port.flush()  # only silence queued: drop it so the voice starts now
+                    self._flush(port)  # only silence queued: drop it so the voice starts now
                 except VoicecoachError as exc:
                     self._device_failed(exc.message)
                     return
@@ -378,6 +388,8 @@ class Speaker:
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
+        if self.on_play is not None:
+            self._call(self.on_play, block, port.rate, t)
         if loud:
             self._audible_until = max(self._audible_until, t + loud / port.rate)
         if item is not None and item.samples is not None:
@@ -388,6 +400,12 @@ class Speaker:
                 self._call(self.on_start, item.say.id, t)
             if n and item.pos >= item.stop:
                 item.end_t = t + n / port.rate
+
+    def _flush(self, port: OutputPort) -> None:
+        """Drop what is queued in the device (raises AudioDeviceError); tell the reference tap."""
+        port.flush()
+        if self.on_flush is not None:
+            self._call(self.on_flush, self._clock())
 
     def _drain_inbox(self, wait: float) -> None:
         try:
@@ -485,7 +503,7 @@ class Speaker:
             return
         queued = round(port.queued_seconds() * port.rate)
         try:
-            port.flush()
+            self._flush(port)
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
@@ -510,7 +528,7 @@ class Speaker:
             self._cut_current()
         elif self._port is not None and self._clock() < self._audible_until:
             try:
-                self._port.flush()  # a beep still sounding
+                self._flush(self._port)  # a beep still sounding
             except VoicecoachError as exc:
                 self._device_failed(exc.message)
             self._audible_until = 0.0
@@ -566,7 +584,7 @@ class Speaker:
             return
         if self._current is None and self._clock() >= self._audible_until:
             try:
-                port.flush()  # from silence: sound at once, not after the buffer
+                self._flush(port)  # from silence: sound at once, not after the buffer
             except VoicecoachError as exc:
                 self._device_failed(exc.message)
                 return

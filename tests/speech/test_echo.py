@@ -1,0 +1,92 @@
+"""Echo cancellation (issue 16): the reference timeline, the canceller on the coach's real voice,
+and the gate's full-duplex rule. The real-audio-loop check is tests/app/test_echo_loop.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.speech.echo import RATE, EchoCanceller, EchoReference, available
+from voicecoach.speech.gate import MicGate
+from voicecoach.speech.hypothesis import Hypothesis
+
+needs_speex = pytest.mark.skipif(available() is not None, reason=str(available()))
+
+
+def test_reference_gives_what_sounded_and_forgets_what_a_flush_dropped() -> None:
+    ref = EchoReference()
+    tone = np.full(1600, 0.5, np.float32)  # 0.1 s at 16 kHz
+    ref.push(tone, RATE, 10.0)
+    ref.push(tone, RATE, 10.1)  # contiguous: one segment
+    got = ref.between(9.95, 6400)  # 9.95 to 10.35 s
+    assert np.allclose(got[:800], 0.0)
+    assert np.allclose(got[1000:3800], 0.5, atol=0.02)
+    assert np.allclose(got[4200:], 0.0)
+    ref.cut(10.15)  # the rest was written but flushed: it never sounded
+    got = ref.between(10.0, 3200)
+    assert np.allclose(got[200:2200], 0.5, atol=0.02)
+    assert np.allclose(got[2500:], 0.0)
+
+
+def _room(x: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    n = int(0.2 * RATE)
+    ir = np.zeros(int(0.03 * RATE) + n)
+    ir[int(0.03 * RATE)] = 0.5
+    ir[int(0.03 * RATE) + 1:] = (rng.standard_normal(n - 1)
+                                 * np.exp(-6.9 * np.arange(1, n) / RATE / 0.2) * 0.1)
+    return np.convolve(x, ir)[: len(x)].astype(np.float32)
+
+
+@needs_speex
+def test_the_canceller_takes_the_coachs_real_voice_out_of_the_mic() -> None:
+    from voicecoach.voice.engine import EspeakEngine
+
+    engine = EspeakEngine()
+    if not engine.available():
+        pytest.skip("espeak-ng not installed")
+    text = ("Stand with your feet about hip width apart. Roll both heels in, toward each "
+            "other, so your arches flatten a little. Then relax.")
+    voice = engine.render(text, "en-us", 165).resampled(RATE).samples.astype(np.float32)
+    canceller = EchoCanceller()
+    t0 = 100.0
+    # The speaker writes 0.1 s blocks ahead of time, each stamped with when it sounds.
+    for i in range(0, len(voice), 1600):
+        canceller.reference.push(voice[i:i + 1600], RATE, t0 + i / RATE)
+    mic = _room(voice) * 0.3
+    pcm = (mic * 32767).astype(np.int16)
+    before = after = 0.0
+    for i in range(0, len(pcm) - 800, 800):
+        arrived = t0 + (i + 800) / RATE + 0.004  # a few ms to reach the listen thread
+        out = np.frombuffer(canceller.process(pcm[i:i + 800].tobytes(), arrived), np.int16)
+        if i > len(pcm) // 2:  # once converged
+            before += float(np.sum(pcm[i:i + 800].astype(np.float64) ** 2))
+            after += float(np.sum(out.astype(np.float64) ** 2))
+    removed_db = 10 * np.log10(before / max(after, 1.0))
+    assert removed_db > 20, removed_db
+    assert canceller.converged
+    assert canceller.cpu_s / canceller.processed_s < 0.2
+
+
+def _hyp(text: str, confidence: float) -> Hypothesis:
+    return Hypothesis(text=text, confidence=confidence, raw=text)
+
+
+def test_full_duplex_hears_any_phrase_over_the_coach_but_never_its_own_words() -> None:
+    duplex = {"on": True}
+    gate = MicGate(clock=lambda: 0.0, duplex=lambda: duplex["on"], duplex_confidence=0.6)
+    gate.speaking_started(1.0, "Say next when you're ready.")
+    assert gate.allows(_hyp("my heels are lifting", 0.8), onset=2.0)
+    assert not gate.allows(_hyp("my heels are lifting", 0.5), onset=2.0)  # stricter
+    assert not gate.allows(_hyp("next", 0.99), onset=2.0)  # the coach's own word
+    duplex["on"] = False  # not converged yet: today's half-duplex rule
+    assert not gate.allows(_hyp("my heels are lifting", 0.99), onset=2.0)
+    assert gate.allows(_hyp("stop", 0.9), onset=2.0)
+
+
+def test_without_echo_cancellation_the_gate_is_as_before() -> None:
+    gate = MicGate(clock=lambda: 0.0)
+    gate.speaking_started(1.0, "Pain means stop.")
+    assert not gate.allows(_hyp("my heels are lifting", 0.99), onset=2.0)
+    assert not gate.allows(_hyp("stop", 0.99), onset=2.0)  # its own word
+    assert gate.allows(_hyp("pause", 0.9), onset=2.0)
