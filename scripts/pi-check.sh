@@ -161,7 +161,8 @@ if [ -e "${local_cas[0]}" ] && ! diff -rq /usr/local/share/ca-certificates \
         "$work/usr/local/share/ca-certificates" >/dev/null 2>&1; then
     say "trusting this machine's local CAs in the root: ${local_cas[*]##*/}"
     cp "${local_cas[@]}" "$work/usr/local/share/ca-certificates/"
-    "${NICE[@]}" chroot "$work" update-ca-certificates >/dev/null
+    "${NICE[@]}" chroot "$work" update-ca-certificates >/dev/null 2>&1 \
+        || die "update-ca-certificates failed in the root"
 fi
 
 # The checkout, as `git clone` would give it: HEAD's files (or the working tree's).
@@ -403,13 +404,14 @@ fi
 
 transcripts=""
 if [ -s "$work$checkdir/transcribe.jsonl" ]; then
-    # The same clips decoded natively here (x86_64), to show arm64 hears the same.
+    # The same clips in the same order (Pocketsphinx carries its noise and CMN estimates
+    # from one file to the next) decoded natively here (x86_64), to compare with arm64.
     : > "$work$checkdir/transcribe-host.jsonl"
     if [ -x "$REPO/.venv/bin/voicecoach" ]; then
         # The copied checkout's code (HEAD), not this tree's: run from it, it is first on sys.path.
         (cd "$work$dest" && PYTHONPATH="$work$dest" nice -n 10 "$REPO/.venv/bin/python" -c \
             'import sys; from voicecoach.cli import main; sys.argv[0] = "voicecoach"; main()' \
-            transcribe --engine pocketsphinx --json "$work$checkdir"/clips/*.wav \
+            transcribe --engine pocketsphinx --json "${clips[@]/#/$work}" \
             > "$work$checkdir/transcribe-host.jsonl" 2>/dev/null) || true
     fi
     transcripts="$(python3 - "$work$checkdir/transcribe.jsonl" "$work$checkdir/transcribe-host.jsonl" <<'PY'
@@ -444,8 +446,7 @@ mkdir -p "$(dirname "$out")"
     echo "time's maximum RSS of the emulating process, which adds qemu's translated-code cache"
     echo "and heap. Check of the method: the baseline row (a Python that imports numpy and"
     echo "pocketsphinx) measures $(mb "$native_py") MB natively on this x86_64 machine (GNU time)."
-    echo "Times are emulated, not a Pi figure"
-    echo "(user-mode qemu is several times slower than a Pi 4)."
+    echo "Times are emulated, not a Pi figure (user-mode qemu is several times slower)."
     echo "No sound card in the root: the session and the TUI run \`--mute\`; \`say\` writes a WAV."
     echo "install-pi.sh runs as root (sudo cannot work under qemu-user: binfmt_misc ignores"
     echo "setuid without its C flag); as a user it does the same through sudo."
@@ -458,8 +459,11 @@ mkdir -p "$(dirname "$out")"
     for i in "${!names[@]}"; do echo "- ${names[i]}: \`${cmds[i]}\`"; done
     if [ -n "$transcripts" ]; then
         echo
-        echo "Transcripts (real speakers from the speech corpus, one clip per word; the"
-        echo "squat routine's phrases; only \`stop\` and \`go\` are commands of this routine):"
+        echo "Transcripts: real speakers from the speech corpus, one clip per word, decoded in"
+        echo "this order in one process against the squat routine's phrases. Of these words only"
+        echo "\`stop\` is one of them; anything heard for another is a false accept. Same code,"
+        echo "same order natively on x86_64 for comparison (float rounding differs between the"
+        echo "two builds of Pocketsphinx, so a borderline clip may fall either side):"
         echo
         echo "$transcripts"
     fi
