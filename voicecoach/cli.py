@@ -229,6 +229,10 @@ def voices() -> None:
               help="Loudness of speech and beeps, 0.0 to 1.0.")
 @click.option("--mute", is_flag=True, help="No speech output (text only).")
 @click.option("--keep-audio", is_flag=True, help="Keep audio of rejected utterances.")
+@click.option("--echo-cancel", type=click.Choice(["off", "on", "system"]), is_flag=False,
+              flag_value="on", default=None,
+              help="Talk over the coach: cancel its voice in the mic (`on`), or use the "
+                   "sound server's echo-cancel devices (`system`).")
 @click.option("--user", default=None,
               help="Hear with this enrolled user's voice profile (voicecoach enroll).")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,

@@ -38,6 +38,8 @@ ENGINES: tuple[str, ...] = ("auto", "vosk", "pocketsphinx", "text")
 THEMES: tuple[str, ...] = ("contrast", "light")
 """The TUI's short theme names (`voicecoach.tui.themes.THEME_NAMES`; a test keeps them equal).
 Not imported from there: loading the config must not load Textual."""
+ECHO_CANCEL: tuple[str, ...] = ("off", "on", "system")
+"""`echo_cancel`: off, in-process (`on`), or by the sound server (`system`)."""
 RATE_RANGE: tuple[int, int] = (80, 450)
 MAX_CONFIG_BYTES = 1_000_000
 """A config file is a dozen lines; anything this big is a mistake, not a config."""
@@ -87,6 +89,8 @@ class Config:
     """Keep the audio of rejected utterances (true/false), to help tune routines."""
     keep_audio_mb: int = 50
     """Size cap of the kept audio, in megabytes; the oldest files go first."""
+    echo_cancel: str = "off"
+    """Talk over the coach: `on` (cancel its voice here), `system` (the sound server does), `off`."""
     user: str | None = None
     """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 
@@ -130,7 +134,7 @@ def setting_help() -> dict[str, str]:
 
 _OPTIONAL_STR = {"model", "mic", "speaker", "voice", "user"}
 _BOOLS = {"beeps", "keep_audio"}
-_CHOICES = {"engine": ENGINES, "theme": THEMES}
+_CHOICES = {"engine": ENGINES, "theme": THEMES, "echo_cancel": ECHO_CANCEL}
 
 
 def _check_value(key: str, value: Any) -> tuple[Any, str | None]:

@@ -34,6 +34,7 @@ WORDS = ("stop", "go", "yes", "no", "up", "down", "left", "right", "on", "off")
 ECHO_DBFS = -34.0
 """The coach's voice at the mic, active-speech RMS (a speaker a couple of metres away)."""
 NOISE_DBFS = -65.0
+QUEUE_SECONDS = 0.1
 
 
 def room_ir(delay_s: float = 0.04, rt60: float = 0.25, seed: int = 1) -> np.ndarray:
@@ -260,7 +261,8 @@ class Duplex:
             self.last_end = t
             on_end(say_id, t, completed)
 
-        self.speaker = Speaker(VoiceSettings(device=device, volume=min(1.0, volume)),
+        self.speaker = Speaker(VoiceSettings(device=device, volume=min(1.0, volume),
+                                             queue_seconds=QUEUE_SECONDS),
                                on_start=on_start, on_end=on_end_at,
                                on_play=reference.push if reference is not None else None,
                                on_flush=reference.cut if reference is not None else None)

@@ -54,6 +54,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         volume=config.volume,
         keep_audio=config.keep_audio,
         keep_audio_mb=config.keep_audio_mb,
+        echo_cancel=config.echo_cancel,
         no_tui=bool(options.get("no_tui")),
         keyboard=bool(options.get("keyboard")),
         input_file=Path(input_file) if input_file is not None else None,

@@ -36,5 +36,6 @@ class RunOptions:
     """Play `input_file` over and over (soak tests)."""
     user: str | None = None
     """Enrolled user whose voice profile the recognizer loads (`voicecoach enroll`)."""
-    echo_cancel: bool = False
-    """Cancel the coach's own voice in the mic and listen over it (full duplex)."""
+    echo_cancel: str = "off"
+    """Talk over the coach: "on" (cancel its voice in-process), "system" (the sound server
+    cancels), "off" (the mic is closed while it speaks, as before)."""

@@ -38,6 +38,8 @@ class Parts:
     recorder: Any = None
     echo_reference: Any = None
     """With echo cancellation: what the speaker plays goes here, the ears' canceller reads it."""
+    echo_system: bool = False
+    """The sound server cancels the echo (`--echo-cancel system`)."""
     notices: list[str] = field(default_factory=list)
 
     def saved_where(self) -> str | None:
@@ -99,16 +101,21 @@ def _add_ears(parts: Parts, routine: Routine, opts: RunOptions, note: Notice) ->
         return
     parts.ears, parts.engine_name, fallback = ears.build_ears(routine, opts, note)
     parts.keyboard_fallback = fallback
-    if opts.echo_cancel and parts.ears is not None:
+    if opts.echo_cancel not in ("off", "", None) and parts.ears is not None and not opts.mute:
         _add_echo_canceller(parts, opts, note)
 
 
 def _add_echo_canceller(parts: Parts, opts: RunOptions, note: Notice) -> None:
-    """Speaker tap -> canceller -> the ears' recognizer; without libspeexdsp, today's gate."""
+    """Full duplex. "on": speaker tap -> canceller -> the ears' recognizer (without
+    libspeexdsp: today's gate, with a notice). "system": the sound server's echo-cancel
+    source and sink already take the coach out of the mic (scripts/echo-cancel.sh), so the
+    gate listens over the coach from the start."""
     from voicecoach.speech.echo import EchoCanceller, available
 
-    if opts.mute:
-        return  # nothing is played: nothing to cancel
+    if opts.echo_cancel == "system":
+        parts.ears.gate.duplex = lambda: True
+        parts.echo_system = True
+        return
     reason = available()
     if reason is not None:
         note(f"{reason}; the mic stays closed while the coach speaks")
@@ -128,7 +135,7 @@ def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice)
         return
     factory = mouth.speaker_factory(routine, opts, note, parts.echo_reference)
     ears = parts.ears
-    if parts.echo_reference is None or ears is None:
+    if (parts.echo_reference is None and not parts.echo_system) or ears is None:
         parts.speaker_factory = factory
         return
 
