@@ -90,7 +90,7 @@ class Config:
     keep_audio_mb: int = 50
     """Size cap of the kept audio, in megabytes; the oldest files go first."""
     echo_cancel: str = "off"
-    """Talk over the coach: `on` (cancel its voice here), `system` (the sound server does), `off`."""
+    """Talk over the coach: `on` (cancel its voice here), `system` (sound server does), `off`."""
     user: str | None = None
     """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 
