@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Set up everything voicecoach needs on Debian or Raspberry Pi OS, idempotently:
 # system packages (apt-get, via sudo when not root), a .venv, and the package
-# installed into it in editable mode. A second run changes nothing and takes
-# about a second: pip runs only when pyproject.toml (or the extras) changed.
+# installed into it in editable mode, then, when no Vosk model is installed yet,
+# the default English one (about 40 MB, with a progress bar): the better engine.
+# Offline that is one line within a few seconds, Pocketsphinx is used, and set-up
+# does not try again for a day (`voicecoach model download` always tries).
+# A second run changes nothing and takes about a second: pip runs only when
+# pyproject.toml (or the extras) changed.
 #
-# Usage: scripts/setup.sh [--extras test] [--no-apt]
+# Usage: scripts/setup.sh [--extras test] [--no-apt] [--no-model]
 #   --extras LIST  pip extras to install too (comma-separated; `test` for the tests)
 #   --no-apt       skip system packages (not Debian, or you manage them yourself)
-# Env: PYTHON=python3.12 to build the venv with another interpreter.
+#   --no-model     never download a speech model (the tests and CI pass this)
+# Env: PYTHON=python3.12 to build the venv with another interpreter;
+#      VOICECOACH_NO_MODEL=1 is --no-model; VOICECOACH_MODEL_URL downloads from a mirror.
 set -euo pipefail
 SCRIPT_TAG=setup
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -26,15 +32,18 @@ APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plu
 
 extras=""
 use_apt=1
+use_model=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --extras) extras="${2:?--extras needs a value}"; shift 2 ;;
         --extras=*) extras="${1#--extras=}"; shift ;;
         --no-apt) use_apt=0; shift ;;
+        --no-model) use_model=0; shift ;;
         -h|--help) print_help "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown option: $1 (see --help)" ;;
     esac
 done
+case "${VOICECOACH_NO_MODEL:-0}" in ""|0) ;; *) use_model=0 ;; esac
 
 cd "$REPO"
 python="$(find_python)"
@@ -83,16 +92,23 @@ fi
 
 if [ "$need_install" -eq 0 ]; then
     say ".venv: up to date (pyproject.toml unchanged${all_extras:+; extras: $all_extras})"
-    exit 0
+else
+    spec="."
+    [ -z "$all_extras" ] || spec=".[$all_extras]"
+    say "installing voicecoach into .venv: pip install -e '$spec' (log: .venv/pip-install.log)"
+    if ! "$venv/bin/python" -m pip install --disable-pip-version-check -e "$spec" \
+            > "$venv/pip-install.log" 2>&1; then
+        tail -n 25 "$venv/pip-install.log" >&2
+        die "pip install failed (full log: $venv/pip-install.log)"
+    fi
+    echo "$want_hash $all_extras" > "$stamp_file"
+    say ".venv: ready ($("$venv/bin/voicecoach" --version 2>&1))"
 fi
 
-spec="."
-[ -z "$all_extras" ] || spec=".[$all_extras]"
-say "installing voicecoach into .venv: pip install -e '$spec' (log: .venv/pip-install.log)"
-if ! "$venv/bin/python" -m pip install --disable-pip-version-check -e "$spec" \
-        > "$venv/pip-install.log" 2>&1; then
-    tail -n 25 "$venv/pip-install.log" >&2
-    die "pip install failed (full log: $venv/pip-install.log)"
+# The Vosk model, when none is found yet (silent when one is, or after a failed try
+# less than a day ago). Never fails set-up: without a model Pocketsphinx is used.
+if [ "$use_model" -eq 1 ]; then
+    "$venv/bin/python" -c 'import sys
+from voicecoach.speech.download import setup_default_model
+sys.exit(setup_default_model())'
 fi
-echo "$want_hash $all_extras" > "$stamp_file"
-say ".venv: ready ($("$venv/bin/voicecoach" --version 2>&1))"

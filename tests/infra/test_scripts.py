@@ -2,6 +2,8 @@
 
 Nothing here installs anything: the tests that run setup.sh need its fast path
 (the stamp matches), and skip when pyproject.toml changed since the last set-up.
+Nor does anything download a model: the scripts run with VOICECOACH_NO_MODEL=1
+unless a test points the download at its own socket on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ import hashlib
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,8 @@ SCRIPTS = [*sorted((REPO / "scripts").glob("*.sh")), REPO / ".ci" / "run"]
 
 def bash(*args: str, env: dict[str, str] | None = None,
          timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    if env is None:
+        env = {**os.environ, "VOICECOACH_NO_MODEL": "1"}
     return subprocess.run(["bash", *args], cwd=REPO, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=timeout, env=env)
 
@@ -49,7 +56,7 @@ def test_syntax(script: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("script,flags", [("setup.sh", ["--extras", "--no-apt"]),
+@pytest.mark.parametrize("script,flags", [("setup.sh", ["--extras", "--no-apt", "--no-model"]),
                                           ("install-pi.sh", ["--model", "--service", "--dry-run",
                                                              "--routine", "--remove-service"])])
 def test_help_documents_every_flag(script: str, flags: list[str]) -> None:
@@ -70,6 +77,68 @@ def test_second_setup_run_is_a_no_op(set_up: None) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stderr and "installing" not in result.stderr
     assert result.stdout == ""  # everything it says goes to stderr
+
+
+@pytest.fixture
+def model_socket(tmp_path: Path) -> Iterator[tuple[dict[str, str], socket.socket]]:
+    """An environment whose model download goes to a socket on 127.0.0.1 that listens
+    but never answers (so a test sees whether set-up knocked), into a fresh models dir.
+    Skips when the checkout's models/ holds a model: set-up would rightly do nothing."""
+    from voicecoach.speech.models import scan_models_dir
+
+    if any(c.problem is None for c in scan_models_dir(REPO / "models")):
+        pytest.skip("this checkout's models/ holds a Vosk model, so set-up downloads nothing")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        sock.setblocking(False)
+        env = {**os.environ, "VOICECOACH_MODELS_DIR": str(tmp_path / "models"),
+               "VOICECOACH_MODEL_URL": f"http://127.0.0.1:{sock.getsockname()[1]}/m.zip"}
+        yield env, sock
+
+
+def _knocked(sock: socket.socket) -> bool:
+    try:
+        sock.accept()[0].close()
+    except BlockingIOError:
+        return False
+    return True
+
+
+def test_offline_setup_says_one_line_and_goes_on(set_up: None, tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a closed port: refused at once, like no network
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/m.zip"
+    env = {**os.environ, "VOICECOACH_MODELS_DIR": str(tmp_path / "models"),
+           "VOICECOACH_MODEL_URL": url}
+    start = time.monotonic()
+    first = bash("scripts/setup.sh", "--no-apt", env=env)
+    took = time.monotonic() - start
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "" and took < 10
+    lines = first.stderr.splitlines()
+    assert lines[0].startswith("[setup] .venv: up to date")
+    assert lines[1:] == ["[setup] offline (127.0.0.1: Connection refused): no Vosk model "
+                         "downloaded; using pocketsphinx (run `voicecoach model download` "
+                         "later)"]
+    again = bash("scripts/setup.sh", "--no-apt", env=env)
+    assert again.returncode == 0 and len(again.stderr.splitlines()) == 1  # remembered
+
+
+def test_setup_downloads_unless_told_not_to_and_tests_never_do(
+        set_up: None, model_socket: tuple[dict[str, str], socket.socket]) -> None:
+    env, sock = model_socket
+    for how in (["scripts/setup.sh", "--no-apt", "--no-model"],
+                ["scripts/test.sh", "-p", "no:cacheprovider", "--co", "-q",
+                 "tests/infra/data/always_fails.py"]):
+        result = bash(*how, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not _knocked(sock), how
+    result = bash("scripts/setup.sh", "--no-apt", env={**env, "VOICECOACH_NO_MODEL": "1"})
+    assert result.returncode == 0 and not _knocked(sock)
+    assert "Vosk" not in result.stderr
+    # (That the default does knock, and gives up on this silent socket in time, is
+    # test_setup_model.py's, in-process with a short time-out.)
 
 
 def test_install_pi_dry_run_changes_nothing(tmp_path: Path) -> None:

@@ -9,6 +9,11 @@ folder beside the target, never outside it (no `..`, absolute paths or
 symlinks), and moved into place with one rename, so `models/NAME` is either
 absent or complete. Plain urllib for the transfer; the bar is rich's (installed
 with Textual), not one of our own.
+
+`setup_default_model` is the same download as `scripts/setup.sh` runs it on a
+first set-up: only when no model is found, after a probe that gives up within a
+few seconds (offline is one line, not a 30 s time-out), and not again for a day
+after a failure (a stamp beside the models), so `scripts/run.sh` starts at once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
@@ -42,6 +50,7 @@ from voicecoach.speech.models import (
     is_vosk_model,
     known_model,
     layout_problem,
+    resolve_model,
     user_models_dir,
 )
 
@@ -50,9 +59,18 @@ ENV_MODEL_URL = "VOICECOACH_MODEL_URL"
 ENV_MODEL_LIST_URL = "VOICECOACH_MODEL_LIST_URL"
 """Where the published md5 list is read from; set it empty to skip that look-up."""
 
+ENV_NO_MODEL = "VOICECOACH_NO_MODEL"
+"""Set to 1 and set-up never downloads a model (the tests and CI pass --no-model instead)."""
+
 CHUNK = 64 * 1024
 TIMEOUT_S = 30.0
 LIST_TIMEOUT_S = 10.0
+PROBE_TIMEOUT_S = 4.0
+"""How long set-up waits for the model server to answer before calling itself offline."""
+RETRY_AFTER_S = 24 * 3600.0
+"""After a failed set-up download, set-up stays quiet and does not try again for this long."""
+FAILED_STAMP = ".setup-download-failed"
+"""In the models dir (hidden: never a model candidate); holds the URL that failed."""
 MAX_UNPACKED_BYTES = 8 * 1024**3
 """Refuse an archive that claims to unpack to more than this (a zip bomb, not a model)."""
 
@@ -419,3 +437,91 @@ def _replace(root: Path, target: Path, out: TextIO) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
+
+
+# --- first set-up --------------------------------------------------------------------
+
+
+def probe(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """None when the server at `url` answers at all (any HTTP status) within `timeout`
+    seconds, else why not, in a few words.
+
+    A HEAD request through urllib (so a configured proxy is used, as the download will)
+    in a daemon thread: a DNS look-up ignores socket time-outs, so only the join bounds
+    the wait; a look-up still hanging is left behind in its thread.
+    """
+    answer: list[str | None] = []
+
+    def attempt() -> None:
+        request = _request(url, 0)
+        request.method = "HEAD"
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):
+                pass
+            answer.append(None)
+        except urllib.error.HTTPError as exc:  # it answered: the network is there
+            exc.close()
+            answer.append(None)
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+            answer.append(_reason(exc))
+
+    thread = threading.Thread(target=attempt, name="model-server-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return answer[0] if answer else f"no answer within {timeout:g} s"
+
+
+def _failed_lately(stamp: Path, url: str, now: float) -> bool:
+    """A set-up download of this same URL failed less than RETRY_AFTER_S ago."""
+    try:
+        age = now - stamp.stat().st_mtime
+        return 0 <= age < RETRY_AFTER_S and stamp.read_text(encoding="utf-8").strip() == url
+    except OSError:
+        return False
+
+
+def _remember_failure(stamp: Path, url: str) -> None:
+    with contextlib.suppress(OSError):  # a read-only data dir only costs a probe next time
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(url + "\n", encoding="utf-8")
+
+
+def setup_default_model(out: TextIO | None = None, *,
+                        probe_timeout: float = PROBE_TIMEOUT_S) -> int:
+    """Download the default model on a first set-up, if it can be had; the exit code.
+
+    Says nothing and does nothing when a model is already found (`voicecoach model
+    path`), when VOICECOACH_NO_MODEL is set, or within a day of a failed attempt at
+    the same URL. Offline: one line, within `probe_timeout` seconds. Any failure
+    leaves Pocketsphinx in charge and returns 0, since set-up itself succeeded;
+    only Ctrl-C (130) stops it, keeping the partial download for a resume.
+    """
+    out = out if out is not None else sys.stderr
+    if os.environ.get(ENV_NO_MODEL, "").strip() not in ("", "0"):
+        return 0
+    found, _ = resolve_model(None)
+    if found is not None:
+        return 0
+    src = _resolve_source(None, None, None)
+    stamp = user_models_dir() / FAILED_STAMP
+    if _failed_lately(stamp, src.url, time.time()):
+        return 0
+    why_not = probe(src.url, probe_timeout)
+    if why_not is not None:
+        host = urllib.parse.urlsplit(src.url).hostname or src.url
+        _say(out, f"[setup] offline ({host}: {why_not}): no Vosk model downloaded; using "
+                  "pocketsphinx (run `voicecoach model download` later)")
+        _remember_failure(stamp, src.url)
+        return 0
+    _say(out, f"[setup] no Vosk model yet: downloading the default one for better "
+              f"recognition ({ENV_NO_MODEL}=1 skips this)")
+    try:
+        download_model(None, out=out)
+    except ModelMissingError as exc:
+        _say(out, f"[setup] no Vosk model: {exc.message}; using pocketsphinx for now")
+        _remember_failure(stamp, src.url)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    stamp.unlink(missing_ok=True)
+    return 0
