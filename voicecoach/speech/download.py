@@ -497,6 +497,13 @@ def setup_default_model(out: TextIO | None = None, *,
     only Ctrl-C (130) stops it, keeping the partial download for a resume.
     """
     out = out if out is not None else sys.stderr
+    try:
+        return _setup_default_model(out, probe_timeout)
+    except KeyboardInterrupt:  # in the probe, or after download_model said what it kept
+        return 130
+
+
+def _setup_default_model(out: TextIO, probe_timeout: float) -> int:
     if os.environ.get(ENV_NO_MODEL, "").strip() not in ("", "0"):
         return 0
     found, _ = resolve_model(None)
@@ -521,7 +528,5 @@ def setup_default_model(out: TextIO | None = None, *,
         _say(out, f"[setup] no Vosk model: {exc.message}; using pocketsphinx for now")
         _remember_failure(stamp, src.url)
         return 0
-    except KeyboardInterrupt:
-        return 130
     stamp.unlink(missing_ok=True)
     return 0
