@@ -91,38 +91,37 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
     converged_after: float | None = None
     try:
         duplex.start()
-        if coach:
-            if coach:  # one cue first: the filter converges, as in a session's first cue
-                t0 = time.monotonic()
-                duplex.say(cues[0])
-                duplex.ended.wait(60)
-                time.sleep(0.4)
-                if duplex.canceller is not None and duplex.canceller.converged:
-                    converged_after = round(time.monotonic() - t0, 1)
-            for n, (word, clip) in enumerate(clips):
-                for db in LEVELS:
-                    mark = len(duplex.collector.heard)
-                    if coach:
-                        duplex.say(cues[(n * len(LEVELS) + db) % len(cues)])
-                        duplex.started.wait(10)
-                        time.sleep(rng.uniform(1.0, 2.5))
-                    duplex.speak(loop, level(clip, db))
-                    ok, at, others = _wait_heard(duplex, mark, word, len(clip) / 16000 + 1.5)
-                    heard[db] += ok
-                    wrong[db] += len(others)
-                    if coach:
-                        if ok and at is not None and duplex.ended.wait(2.0) \
-                                and duplex.last_end > at:
-                            # The speaker's own timeline: when the cut's last sample sounded.
-                            hush_ms.append((duplex.last_end - at) * 1000)
-                            ended = getattr(duplex.mic, "voice_ended", None)
-                            if ended is not None:
-                                end_to_quiet_ms.append((duplex.last_end - ended) * 1000)
-                        duplex.speaker.hush()
-                        duplex.speaker.wait_idle(5)
-                        time.sleep(0.5)
-                    else:
-                        time.sleep(0.3)
+        if coach:  # one cue first: the filter converges, as in a session's first cue
+            t0 = time.monotonic()
+            duplex.say(cues[0])
+            duplex.ended.wait(60)
+            time.sleep(0.4)
+            if duplex.canceller is not None and duplex.canceller.converged:
+                converged_after = round(time.monotonic() - t0, 1)
+        for n, (word, clip) in enumerate(clips):
+            for db in LEVELS:
+                mark = len(duplex.collector.heard)
+                if coach:
+                    duplex.say(cues[(n * len(LEVELS) + db) % len(cues)])
+                    duplex.started.wait(10)
+                    time.sleep(rng.uniform(1.0, 2.5))
+                duplex.speak(loop, level(clip, db))
+                ok, at, others = _wait_heard(duplex, mark, word, len(clip) / 16000 + 1.5)
+                heard[db] += ok
+                wrong[db] += len(others)
+                if coach:
+                    if ok and at is not None and duplex.ended.wait(2.0) \
+                            and duplex.last_end > at:
+                        # The speaker's own timeline: when the cut's last sample sounded.
+                        hush_ms.append((duplex.last_end - at) * 1000)
+                        ended = getattr(duplex.mic, "voice_ended", None)
+                        if ended is not None:
+                            end_to_quiet_ms.append((duplex.last_end - ended) * 1000)
+                    duplex.speaker.hush()
+                    duplex.speaker.wait_idle(5)
+                    time.sleep(0.5)
+                else:
+                    time.sleep(0.3)
         canceller = duplex.canceller
         cpu = (canceller.cpu_s / canceller.processed_s
                if canceller is not None and canceller.processed_s else None)
