@@ -175,18 +175,20 @@ class Collector:
 def pulse_room(loop: Any, method: str, delay_ms: int = 40) -> None:
     """The loop's air for `method` "pulse-room" / "webrtc": what plays on `vsink` reaches a
     `room` sink `delay_ms` later (module-loopback); the mic is `room.monitor`, and a person
-    speaks into `room` (`play_into_room`). "webrtc": PulseAudio's module-echo-cancel between
-    them (source `ec_src`, sink `ec_sink`), made the defaults the app opens."""
+    speaks into `room` (`play_into_room`). "webrtc"/"pulse-speex": PulseAudio's
+    module-echo-cancel between them (source `ec_src`, sink `ec_sink`), made the defaults
+    the app opens."""
     from tests.support.pulse import reinit_portaudio
 
     loop.pactl("load-module", "module-null-sink", "sink_name=room", "rate=48000", "channels=1")
     loop.pactl("load-module", "module-loopback", "source=vsink.monitor", "sink=room",
                f"latency_msec={delay_ms}", "source_dont_move=true", "sink_dont_move=true")
-    if method == "webrtc":
+    if method in ("webrtc", "pulse-speex"):
+        args = ('aec_args="analog_gain_control=0 digital_gain_control=0"' if method == "webrtc"
+                else 'aec_args="agc=0 denoise=0"')
         loop.pactl("load-module", "module-echo-cancel", "source_master=room.monitor",
-                   "sink_master=vsink", "aec_method=webrtc", "source_name=ec_src",
-                   'aec_args="analog_gain_control=0 digital_gain_control=0"',
-                   "sink_name=ec_sink")
+                   "sink_master=vsink", f"aec_method={method.removeprefix('pulse-')}",
+                   "source_name=ec_src", args, "sink_name=ec_sink")
         loop.pactl("set-default-sink", "ec_sink")
         loop.pactl("set-default-source", "ec_src")
     else:
@@ -216,7 +218,7 @@ class Duplex:
     """Speaker + room mic + canceller + ears, wired as `voicecoach run --echo-cancel` wires them.
 
     `method`: "speex" (the in-process canceller on a `RoomMic`), "none" (today's gate on a
-    `RoomMic`), "speex-room"/"webrtc" (after `pulse_room`: the air is PulseAudio's)."""
+    `RoomMic`), "speex-room"/"webrtc"/"pulse-speex" (after `pulse_room`: PulseAudio's air)."""
 
     def __init__(self, phrases: tuple[str, ...], *, echo_cancel: bool = True,
                  engine: str = "pocketsphinx", device: str = "pulse",
