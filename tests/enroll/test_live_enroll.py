@@ -9,6 +9,7 @@ e2e tests, and the enrollment drains the mic after every prompt anyway).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -112,6 +113,22 @@ def test_live_enrollment_records_checks_and_fits(loop: PulseLoop, data_dir: Path
                       engine="pocketsphinx")
     assert report.profile.n_takes == 6 and not report.skipped
     assert (data_dir / "users" / "ann" / "profile.json").is_file()
+
+    # `enroll --from` with the same takes (the WAVs the mic run stored) gives the same profile.
+    from voicecoach.commands.enroll import from_file
+    from voicecoach.speech.enrollment import load_profile
+
+    listing = data_dir / "same.jsonl"
+    listing.write_text("".join(
+        json.dumps({"file": str(session.store.dir / r["file"]), "text": r["text"]}) + "\n"
+        for r in rows))
+    assert from_file("bob", listing, routine=str(Path(__file__).parent / "words.toml"),
+                     engine="pocketsphinx") == 0
+    ann, bob = load_profile("ann"), load_profile("bob")
+    assert ann.scale == bob.scale and ann.phrases == bob.phrases
+    assert (ann.trust, ann.agree, ann.alone) == (bob.trust, bob.agree, bob.alone)
+    for key, mats in ann.templates.items():
+        assert all(np.array_equal(a, b) for a, b in zip(mats, bob.templates[key], strict=True))
 
 
 def test_ctrl_c_keeps_the_takes_and_a_second_run_resumes(loop: PulseLoop, data_dir: Path) -> None:
