@@ -119,3 +119,17 @@ def test_unknown_user_and_bad_takes_file_are_one_line_errors(
     assert "Traceback" not in out.stderr
     out = voicecoach("enroll", "--user", "../etc", "--from", str(bad), env=env)
     assert out.returncode == 2 and "bad user name" in out.stderr
+
+
+def test_run_with_user_hears_with_the_enrollment(
+        tmp_path: Path, enrolled: tuple[dict[str, str], list[Path]]) -> None:
+    env, test = enrolled
+    take = next(p for p in test if p.parent.name == "yes")
+    out = voicecoach("run", WORDS_ROUTINE, "--user", "ann", "--engine", "pocketsphinx",
+                     "--no-tui", "--mute", "--input-file", str(take), "--linger", "1", env=env)
+    assert out.returncode == 0, out.stderr
+    heard = [line for line in out.stdout.splitlines() if " heard " in line]
+    assert heard and '"yes"' in heard[0] and "accepted" in heard[0], out.stdout
+    missing = voicecoach("run", WORDS_ROUTINE, "--user", "bob", "--engine", "pocketsphinx",
+                         "--no-tui", "--mute", "--input-file", str(take), env=env)
+    assert missing.returncode == 2 and "not enrolled" in missing.stderr
