@@ -23,8 +23,11 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Why each: espeak-ng speaks; libportaudio2 opens the USB mic and speaker; alsa-utils
 # gives arecord/aplay -l (find the card) and alsamixer (levels); libasound2-plugins
 # lets ALSA reach PipeWire/PulseAudio where the desktop image runs one; sphinxtrain and
-# pocketsphinx (pocketsphinx_mdef_convert) let `voicecoach enroll` adapt the model (MLLR).
-PI_PACKAGES=(espeak-ng libportaudio2 alsa-utils libasound2-plugins sphinxtrain pocketsphinx)
+# pocketsphinx (pocketsphinx_mdef_convert) let `voicecoach enroll` adapt the model (MLLR);
+# libspeexdsp1 is the echo canceller (`--echo-cancel on`; libasound2-plugins pulls it in
+# today, named here so it stays when that changes).
+PI_PACKAGES=(espeak-ng libportaudio2 alsa-utils libasound2-plugins sphinxtrain pocketsphinx
+             libspeexdsp1)
 
 want_model=0 model_name="" want_service=0 remove_service=0 routine="" dry_run=0
 while [ $# -gt 0 ]; do

@@ -292,8 +292,73 @@ PY
     add "run --no-tui (pocketsphinx session)" \
         "$vc run --no-tui --engine pocketsphinx --mute --input-file $checkdir/session.wav squat > $checkdir/session.txt"
 fi
+# Enrollment: MLLR adaptation runs Debian's sphinxtrain programs, the part most likely to
+# differ on arm64. One real speaker's first takes of each word enroll; the same speaker's
+# held-out takes are decoded without and with the profile (as tests/enroll does).
+enroll_src="$corpus/enroll"
+if [ -f "$enroll_src/manifest.jsonl" ]; then
+    python3 - "$enroll_src" "$work" "$checkdir" "$corpus" <<'PY'
+import json, pathlib, shutil, sys
+src, root, checkdir, corpus = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+speaker = "63f7a489"  # the speaker the generic model hears worst (bench/enroll.md)
+words = ("yes", "no", "up", "down", "left", "right", "on", "off", "go")
+rows = [json.loads(line) for line in (src / "manifest.jsonl").read_text().splitlines() if line]
+out = pathlib.Path(root + checkdir) / "enroll"
+out.mkdir(parents=True, exist_ok=True)
+takes, held_out = [], []
+for word in words:
+    mine = sorted((r for r in rows if r["speaker"] == speaker and r["text"] == word),
+                  key=lambda r: r["take"])
+    for i, row in enumerate(mine):
+        name = f"{word}-{row['take']}.wav"
+        shutil.copy(src / row["file"], out / name)
+        if i < min(3, len(mine) - 1):
+            takes.append({"file": f"{checkdir}/enroll/{name}", "text": word})
+        else:
+            held_out.append(f"{checkdir}/enroll/{name}")
+talk = pathlib.Path(corpus) / "clips/phrases/voxforge_kayray-20070425-per04_per0002.wav"
+if talk.is_file():  # a negative: talk that is no command
+    shutil.copy(talk, out / "talk.wav")
+    takes.append({"file": f"{checkdir}/enroll/talk.wav", "text": None})
+(out / "takes.jsonl").write_text("".join(json.dumps(t) + "\n" for t in takes))
+(out / "held-out.txt").write_text(" ".join(held_out) + "\n")
+PY
+    held_out="$(cat "$work$checkdir/enroll/held-out.txt")"
+    words_routine=tests/enroll/words.toml
+    add "enroll --from (MLLR, sphinxtrain)" \
+        "$vc enroll --user pi --from $checkdir/enroll/takes.jsonl --routine $words_routine --engine pocketsphinx --mute --no-tui > $checkdir/enroll.txt"
+    add "transcribe held-out takes, no profile" \
+        "$vc transcribe --routine $words_routine --engine pocketsphinx --json $held_out > $checkdir/enroll-before.jsonl"
+    add "transcribe held-out takes, --user pi" \
+        "$vc transcribe --routine $words_routine --engine pocketsphinx --json --user pi $held_out > $checkdir/enroll-after.jsonl"
+fi
 add "say --out (espeak-ng)" \
     "$vc say --out $checkdir/say.wav 'Feet shoulder width apart. Sit back and down.' && test -s $checkdir/say.wav"
+# The echo canceller (opt-in): libspeexdsp through ctypes, on the WAV `say` wrote as the
+# coach's voice and a delayed, quieter copy as the mic: the ABI and the maths on arm64.
+if [ -f "$work$dest/voicecoach/speech/echo.py" ]; then
+    cat > "$work$checkdir/echo_check.py" <<'PY'
+import sys
+import wave
+
+import numpy as np
+
+from voicecoach.speech.echo import FRAME, SpeexEcho
+
+with wave.open(sys.argv[1]) as w:
+    x = np.frombuffer(w.readframes(w.getnframes()), np.int16)[:: w.getnchannels()]
+x = x[: len(x) // FRAME * FRAME]
+mic = (np.concatenate([np.zeros(40, np.int16), x[:-40]]) * 0.6).astype(np.int16)
+res = SpeexEcho().process(mic, x)
+half = len(x) // 2
+def db(a): return 10 * np.log10(np.mean(a.astype(np.float64) ** 2) + 1.0)
+drop = db(mic[half:]) - db(res[half:])
+print(f"libspeexdsp echo canceller: the echo's second half {drop:.1f} dB quieter")
+raise SystemExit(0 if drop >= 10 else 1)
+PY
+    add "echo canceller (libspeexdsp, ctypes)" \
+        ".venv/bin/python $checkdir/echo_check.py $checkdir/say.wav > $checkdir/echo.txt && cat $checkdir/echo.txt"
+fi
 
 rss_of() { sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1" 2>/dev/null; }
 secs_of() {  # wall clock from GNU time's h:mm:ss or m:ss.ss
@@ -431,6 +496,20 @@ PY
 )"
 fi
 
+enrolled=""
+if [ -s "$work$checkdir/enroll-after.jsonl" ]; then
+    enrolled="$(python3 - "$work$checkdir/enroll-before.jsonl" "$work$checkdir/enroll-after.jsonl" <<'PY'
+import json, pathlib, sys
+def right(path):
+    rows = [json.loads(line) for line in pathlib.Path(path).read_text().splitlines() if line]
+    return sum(r.get("phrase") == pathlib.Path(r["file"]).stem.split("-")[0] for r in rows), len(rows)
+(before, n), (after, _) = right(sys.argv[1]), right(sys.argv[2])
+print(f"Enrollment on arm64: one real speaker's held-out takes heard right {before}/{n} with"
+      f" the generic model, {after}/{n} with the profile `enroll` made.")
+PY
+)"
+fi
+
 mode="full: fresh root, install-pi.sh from nothing"
 [ "$quick" -eq 0 ] || mode="--quick: reused root, install-pi.sh run again"
 mkdir -p "$(dirname "$out")"
@@ -454,6 +533,8 @@ mkdir -p "$(dirname "$out")"
     echo "$table"
     echo
     [ -z "$budget_line" ] || { echo "$budget_line"; echo; }
+    [ -z "$enrolled" ] || { echo "$enrolled"; echo; }
+    if [ -s "$work$checkdir/echo.txt" ]; then echo "Echo canceller on arm64: $(cat "$work$checkdir/echo.txt")."; echo; fi
     echo "Commands (run in the checkout, as root, in the arm64 root):"
     echo
     for i in "${!names[@]}"; do echo "- ${names[i]}: \`${cmds[i]}\`"; done
