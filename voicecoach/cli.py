@@ -112,10 +112,10 @@ def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | 
 @click.option("--mic", default=None, help="Input device, by index or name substring.")
 @click.option("--speaker", default=None, help="Output device, by index or name substring.")
 @click.option("--mute", is_flag=True, help="Show the prompts; do not speak them.")
-@click.option("--no-tui", is_flag=True, help="Plain lines (the only mode for now).")
+@click.option("--no-tui", is_flag=True, help="Plain lines instead of the enrollment screen.")
 def enroll(user: str | None, takes_file: Path | None, list_users_: bool,
-           forget_user: str | None, no_tui: bool, **options: object) -> None:
-    """Learn a user's voice: about two minutes of prompted phrases, or --from files."""
+           forget_user: str | None, **options: object) -> None:
+    """Learn a user's voice: a few minutes of prompted phrases, or --from files."""
     from voicecoach.commands import enroll as enroll_cmd
 
     sys.exit(enroll_cmd.main(user=user, takes_file=takes_file, list_users_=list_users_,

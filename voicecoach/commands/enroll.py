@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import click
-import numpy as np
 
+from voicecoach.commands.enroll_live import LiveEnrollment, Mic, Prompt, plan
 from voicecoach.errors import UsageError, VoicecoachError
 from voicecoach.speech.enrollment import (
     FitReport,
@@ -30,203 +29,11 @@ from voicecoach.speech.enrollment import (
     list_users,
     load_profile,
     read_takes_file,
-    take_problem,
     user_dir,
 )
 
-SAMPLE_RATE = 16000
 DEFAULT_USER = "me"
-TALK = (
-    "I did a few squats this morning before breakfast.",
-    "The weather is nice today, so maybe we can go for a walk later.",
-    "Could you turn the music down a little, please?",
-)
-"""Ordinary talk read from the screen: the negatives (speech that must not be a command)."""
-NOISE_S = 20.0
-
-
-# --- plan ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """One thing to record: a phrase `takes` times, or a negative (text None)."""
-
-    text: str | None
-    takes: int
-    say: str
-    """What the coach says (and the screen shows) before each take."""
-    seconds: float = 4.0
-    source: str = ""
-
-
-def plan(routine: Any, command_takes: int = 3, correction_takes: int = 2) -> list[Prompt]:
-    """The built-in commands' first phrases, then the routine's corrections' first phrases,
-    then room noise and ordinary talk: what this user is likely to say, and what not."""
-    from voicecoach.routine.phrases import phrase_key
-
-    seen: set[str] = set()
-    out: list[Prompt] = []
-    for phrases in routine.commands.values():
-        if phrases and phrase_key(phrases[0]) not in seen:
-            seen.add(phrase_key(phrases[0]))
-            out.append(Prompt(phrases[0], command_takes, f"Say: {phrases[0]}"))
-    corrections = [c for s in routine.steps for c in s.corrections] + list(routine.corrections)
-    for c in corrections:
-        if c.when and phrase_key(c.when[0]) not in seen:
-            seen.add(phrase_key(c.when[0]))
-            out.append(Prompt(c.when[0], correction_takes, f"Say: {c.when[0]}"))
-    out.append(Prompt(None, 1, "Now stay quiet, please, for twenty seconds.", NOISE_S, "room"))
-    for i, sentence in enumerate(TALK):
-        out.append(Prompt(None, 1, f"Read aloud: {sentence}", 7.0, f"talk {i + 1}"))
-    return out
-
-
-# --- capture ---------------------------------------------------------------------------
-
-
-class Mic(Protocol):
-    def open(self) -> None: ...
-    def read(self, timeout: float) -> bytes | None: ...
-    def close(self) -> None: ...
-
-
-def level_bar(db: float, width: int = 20) -> str:
-    filled = int(np.clip((db + 60.0) / 60.0, 0.0, 1.0) * width)
-    return "#" * filled + "." * (width - filled)
-
-
-class LiveEnrollment:
-    """The guided enrollment: speak a prompt, record a take, check it, store it.
-
-    `speak` must return only when the prompt has finished sounding (the mic is
-    drained after it, so the coach's own voice is never a take). `on_listen` is
-    called as recording starts (tests play a recorded take into the loop there).
-    """
-
-    def __init__(
-        self,
-        user: str,
-        prompts: Sequence[Prompt],
-        mic: Mic,
-        speak: Callable[[str], None],
-        show: Callable[[str], None],
-        on_listen: Callable[[Prompt, int], None] | None = None,
-        max_tries: int = 3,
-    ) -> None:
-        self.user = check_user(user)
-        self.prompts = list(prompts)
-        self.mic = mic
-        self.speak = speak
-        self.show = show
-        self.on_listen = on_listen
-        self.max_tries = max_tries
-        self.store = TakeStore(user)
-        self.reasked: list[str] = []
-
-    def remaining(self) -> Iterator[tuple[Prompt, int]]:
-        """(prompt, take number) still to record: what an earlier run stored counts."""
-        for p in self.prompts:
-            have = (
-                self.store.count(p.text)
-                if p.text is not None
-                else sum(1 for r in self.store.rows() if r.get("source") == p.source)
-            )
-            for n in range(have, p.takes):
-                yield p, n
-
-    def run(self) -> int:
-        todo = list(self.remaining())
-        done_before = sum(p.takes for p in self.prompts) - len(todo)
-        if done_before:
-            self.show(f"resuming: {done_before} takes already recorded")
-        self.mic.open()
-        try:
-            for i, (prompt, n) in enumerate(todo, 1):
-                self._one(prompt, n, i, len(todo))
-        finally:
-            self.mic.close()
-        return len(todo)
-
-    def _one(self, prompt: Prompt, n: int, i: int, total: int) -> None:
-        for attempt in range(1, self.max_tries + 1):
-            label = prompt.say if prompt.text is None else f"{prompt.say}  ({n + 1}/{prompt.takes})"
-            self.show(f"[{i}/{total}] {label}")
-            self.speak(prompt.say)
-            self._drain()
-            if self.on_listen is not None:
-                self.on_listen(prompt, n)
-            pcm = self._record(prompt)
-            peak = _peak_db(pcm)
-            if prompt.text is None:
-                self.store.add(Take(pcm, None, prompt.source))
-                self.show(f"    recorded {len(pcm) / 2 / SAMPLE_RATE:.0f} s  [{level_bar(peak)}]")
-                return
-            take = _cut(pcm)
-            problem = take_problem(take)
-            if problem is None:
-                self.store.add(Take(take, prompt.text, "mic"))
-                self.show(f"    ok  [{level_bar(peak)}] {peak:.0f} dBFS")
-                return
-            self.reasked.append(f"{prompt.text}: {problem}")
-            self.show(f"    again: {problem}  [{level_bar(peak)}]")
-            if attempt < self.max_tries:
-                self.speak(f"Once more, {problem.split(' (')[0]}.")
-        self.show(f"    skipped {prompt.text!r} after {self.max_tries} tries")
-
-    def _drain(self) -> None:
-        while self.mic.read(0.0) is not None:
-            pass
-
-    def _record(self, prompt: Prompt) -> bytes:
-        """Up to `prompt.seconds`; a phrase ends early after 0.8 s of quiet following speech."""
-        chunks: list[bytes] = []
-        got = 0.0
-        heard = False
-        quiet = 0.0
-        floor: float | None = None
-        deadline = time.monotonic() + prompt.seconds + 2.0
-        while got < prompt.seconds and time.monotonic() < deadline:
-            chunk = self.mic.read(0.5)
-            if chunk is None:
-                continue
-            chunks.append(chunk)
-            got += len(chunk) / 2 / SAMPLE_RATE
-            if prompt.text is None:
-                continue
-            db = _peak_db(chunk)
-            floor = db if floor is None else min(floor, db)
-            if db > max(floor + 12.0, -45.0):
-                heard, quiet = True, 0.0
-            elif heard:
-                quiet += len(chunk) / 2 / SAMPLE_RATE
-                if quiet >= 0.8:
-                    break
-        return b"".join(chunks)
-
-
-def _peak_db(pcm: bytes) -> float:
-    from voicecoach.speech.templates import frame_levels_db
-
-    db = frame_levels_db(np.frombuffer(pcm, dtype="<i2"))
-    return float(db.max()) if db.size else -100.0
-
-
-def _cut(pcm: bytes, pad_s: float = 0.35) -> bytes:
-    """The take around its speech, with `pad_s` of room each side (as long as there is)."""
-    from voicecoach.speech.templates import HOP, frame_levels_db
-
-    x = np.frombuffer(pcm, dtype="<i2")
-    db = frame_levels_db(x)
-    if db.size == 0:
-        return pcm
-    loud = np.nonzero(db > max(float(np.percentile(db, 10)) + 12.0, float(db.max()) - 30.0))[0]
-    if loud.size == 0:
-        return pcm
-    pad = int(pad_s * SAMPLE_RATE / HOP)
-    a = max(0, int(loud[0]) - pad)
-    b = min(db.size, int(loud[-1]) + 1 + pad)
-    return x[a * HOP : b * HOP].tobytes()
+__all__ = ["LiveEnrollment", "Mic", "Prompt", "fit_user", "from_file", "live", "main", "plan"]
 
 
 # --- after capture: the one code path --------------------------------------------------------
@@ -358,8 +165,10 @@ def live(user: str, *, routine: str = "squat", mic: str | None = None,
          speaker: str | None = None, voice: str | None = None, rate: int | None = None,
          mute: bool = False, engine: str = "auto", model: Path | None = None,
          mic_source: Mic | None = None,
-         on_listen: Callable[[Prompt, int], None] | None = None) -> int:
-    """The guided enrollment on the mic (`--no-tui` lines)."""
+         on_listen: Callable[[Prompt, int], None] | None = None,
+         no_tui: bool = False) -> int:
+    """The guided enrollment on the mic: the enrollment screen, or lines with `--no-tui`
+    (or when the output is not a terminal)."""
     from voicecoach.routine import load_routine
     from voicecoach.speech.audio import MicSource
 
@@ -369,6 +178,8 @@ def live(user: str, *, routine: str = "squat", mic: str | None = None,
     session = LiveEnrollment(user, prompts, source, _speaker(speaker, voice, rate, mute),
                              lambda line: click.echo(line), on_listen=on_listen)
     total = sum(p.takes for p in prompts)
+    if not no_tui and sys.stdout.isatty():
+        return _live_tui(user, routine, session, engine, model)
     click.echo(f"Enrolling {user!r} for {routine}: {total} takes, about "
                f"{sum(p.takes * (p.seconds / 2 + 1.5) for p in prompts) / 60:.0f} min. "
                "Ctrl-C keeps what is recorded; run the same command to go on.")
@@ -382,6 +193,22 @@ def live(user: str, *, routine: str = "squat", mic: str | None = None,
     report = fit_user(user, routine=routine, engine=engine, model=model)
     _show_report(user, report)
     return 0
+
+
+def _live_tui(user: str, routine: str, session: LiveEnrollment, engine: str,
+              model: Path | None) -> int:
+    from voicecoach.commands.enroll_tui import EnrollApp
+
+    def finish() -> list[str]:
+        report = fit_user(user, routine=routine, engine=engine, model=model)
+        return [*report.lines, *(f"note: {n}" for n in report.profile.notes),
+                f"enrolled {user!r}; use it with: voicecoach run --user {user}"]
+
+    app = EnrollApp(session, finish, f"Enrolling {user} for {routine}")
+    code = app.run()
+    for line in app.lines[-8:]:
+        click.echo(line)
+    return 130 if code is None else code
 
 
 def main(*, user: str | None, takes_file: Path | None, list_users_: bool,
