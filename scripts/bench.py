@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run voicecoach's benchmarks in one go and write bench/results.{json,md}.
 
-Usage: .venv/bin/python scripts/bench.py [--quick] [--only SECTION]... [--out DIR]
+Usage: .venv/bin/python scripts/bench.py [--quick] [--only SECTION]... [--merge] [--out DIR]
 
 Each section is a module beside this file, `bench_<name>.py`, exposing
 `run(quick: bool = False) -> dict` with at least "title", "rows" (a list of
@@ -161,8 +161,22 @@ def markdown_report(report: dict[str, Any]) -> str:
     ]
     for section in report["sections"]:
         lines += [f"## {section['title']}", ""]
+        if section.get("date", report["date"]) != report["date"]:
+            lines += [f"_Kept from the run of {section['date']} (`--merge`)._", ""]
         lines += [section["markdown"].rstrip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def merged(previous: Path, fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's sections, and the earlier run's others, in SECTIONS order."""
+    try:
+        old = json.loads(previous.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return fresh
+    by_name = {s["name"]: {"date": old.get("date"), **s} for s in old.get("sections", [])}
+    by_name.update({s["name"]: s for s in fresh})
+    rank = {name: i for i, name in enumerate(SECTIONS)}
+    return sorted(by_name.values(), key=lambda s: rank.get(s["name"], len(rank)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
     parser.add_argument("--out", type=Path, default=REPO / "bench",
                         help="folder for results.json and results.md (default: bench/)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sections of the existing results.json that this run "
+                        "does not redo (each says when it ran)")
     args = parser.parse_args(argv)
 
     chosen = args.only or list(SECTIONS)
@@ -190,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name}: {section['status']}"
               + (f" in {section['seconds']} s" if "seconds" in section else ""),
               file=sys.stderr, flush=True)
+        section["date"] = report["date"]
         report["sections"].append(section)
+    if args.merge:
+        report["sections"] = merged(args.out / "results.json", report["sections"])
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n",
