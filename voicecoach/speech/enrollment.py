@@ -262,13 +262,16 @@ class Profile:
             if d and min(d.values()) <= self.alone * self.scale:
                 return "", 0.0, "template-says-other"
             return heard_key, 0.5, "not-enrolled"
+        if heard_key in candidates:
+            # The common case first, and cheaply: only the heard phrase's own takes (a
+            # session's grammar has dozens of enrolled phrases; DTW costs ~1 ms each).
+            own = self.distances(feats, [heard_key]).get(heard_key)
+            if own is not None and own / self.scale <= self.trust:
+                sure = float(np.clip(1.0 - 0.5 * own / self.scale / self.trust, 0.5, 0.99))
+                return heard_key, sure, "decoder"
         d = self.distances(feats, candidates)
         if not d:
             return "", 0.0, "no-template"
-        if heard_key in d and d[heard_key] / self.scale <= self.trust:
-            rel_heard = d[heard_key] / self.scale
-            sure = float(np.clip(1.0 - 0.5 * rel_heard / self.trust, 0.5, 0.99))
-            return heard_key, sure, "decoder"
         ranked = sorted(d.items(), key=lambda kv: kv[1])
         best, dist = ranked[0]
         ratio = dist / ranked[1][1] if len(ranked) > 1 and ranked[1][1] > 0 else 0.0
