@@ -1,7 +1,8 @@
 """Real-speech benchmark section: pocketsphinx on recordings of real people.
 
 `run(quick)` returns {"title", "rows", "markdown"} for scripts/bench.py and
-writes bench/real-speech.{md,json} and bench/real-speech-curve.png. Run alone:
+writes bench/real-speech.{md,json} and bench/real-speech-curve.png (--quick:
+the same files in the temp dir, leaving bench/ alone). Run alone:
 `python scripts/bench_real.py [--quick] [--json]`.
 
 Data: `../shared/speech-corpus/` (skipped, with the reason, when absent): the
@@ -394,17 +395,21 @@ def run(quick: bool = False) -> dict[str, Any]:
     report = summarise(sample, curve_clips, outputs, new_kw, weights, sweeps, quick)
     report["seconds"] = round(time.perf_counter() - started, 1)
     markdown = render(report)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "real-speech.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
+    # A quick run must not overwrite the full run's files in bench/.
+    out = Path(tempfile.gettempdir()) / "voicecoach-bench-real-quick" if quick else OUT
+    out.mkdir(exist_ok=True)
+    (out / "real-speech.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
                                           encoding="utf-8")
-    (OUT / "real-speech.md").write_text(
+    (out / "real-speech.md").write_text(
         "# Real-speech benchmark\n\nWritten by `scripts/bench_real.py` (also run by "
         "`scripts/bench.py`)"
         + (", --quick: a fixed sample of the clips" if quick else "") + ".\n\n"
         + markdown + "\n", encoding="utf-8")
-    plot_note = plot(report, OUT / "real-speech-curve.png")
+    plot_note = plot(report, out / "real-speech-curve.png")
     if plot_note:
         markdown += f"\n\n_{plot_note}_"
+    if quick:
+        markdown += f"\n\n_--quick: the plot and files are in {out}, not bench/._"
     return {"title": TITLE, "rows": report["rows"], "markdown": markdown,
             "curve": report["curve"], "targets_missed": report["targets_missed"]}
 
@@ -601,7 +606,7 @@ def render(rep: dict[str, Any]) -> str:
         for t in rep["talk_heard"]:
             L.append(f"- {t['config']}: \"{t['text']}\" -> {', '.join(t['heard'])}")
     cc = rep["curve_clips"]
-    L += ["", f"The curve (`bench/real-speech-curve.png`), warm, on {cc['command']} in-grammar "
+    L += ["", f"The curve (real-speech-curve.png), warm, on {cc['command']} in-grammar "
           f"words and {cc['negative']} out-of-grammar words: commands right vs false accepts.",
           "", "| config | threshold | value | right | false accepts | \"stop\" | wrong |",
           "|---|---|---|---|---|---|---|"]
