@@ -470,6 +470,13 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
                 )
         per_word.append(row)
     talk = [c for c in sample if c["kind"] == "talk"]
+    changed = {}
+    for config in ("new", "today"):  # the same clip, first vs warm: same answer?
+        first, warm = runs[(config, "first")], runs[(config, "warm")]
+        files = [c["file"] for c in sample if c["file"] in first and c["file"] in warm]
+        changed[config] = {"clips": len(files), "changed": sum(
+            [u["text"] for u in first[f]["utts"] if u["text"]]
+            != [u["text"] for u in warm[f]["utts"] if u["text"]] for f in files)}
     talk_heard = []
     for c in talk:
         for config in ("new", "today"):
@@ -511,7 +518,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
                         for k in ("command", "stop", "negative", "talk")},
         "new_config": new_kw, "today_config": TODAY, "rows": rows,
         "speakers": groups["speakers"], "datasets": groups["dataset"], "per_word": per_word,
-        "talk_heard": talk_heard,
+        "talk_heard": talk_heard, "first_vs_warm_changed": changed,
         "losses": {f"{c}/warm": losses(sample, runs[(c, "warm")]) for c in ("new", "today")},
         "curve": {"new_garbage_weight": curve_new, "today": curve_today,
                   "today_default": today_default},
@@ -597,6 +604,10 @@ def render(rep: dict[str, Any]) -> str:
             cells.append(f"FA {v['fa']}" if w["negative"] else f"{v['right']} ({v['wrong']})")
         L.append(f"| {w['word']}{' (negative)' if w['negative'] else ''} | {w['clips']} | "
                  + " | ".join(cells) + " |")
+    ch = rep["first_vs_warm_changed"]
+    L += ["", "Clips answered differently first and warm (accepted text, or accepted vs "
+          "rejected): " + ", ".join(f"{k} {v['changed']} of {v['clips']}" for k, v in ch.items())
+          + "."]
     L += ["", "Where the commands that were not heard went (warm):", ""]
     for k, v in rep["losses"].items():
         L.append(f"- {k}: " + (", ".join(f"{reason} {count}" for reason, count in v.items())
