@@ -247,7 +247,11 @@ class Duplex:
         self.ended = threading.Event()
         self.started = threading.Event()
         self._texts: dict[int, str] = {}
-        reference = self.canceller.reference if self.canceller is not None else None
+        from voicecoach.speech.echo import EchoReference, ResidualGate
+
+        self.reference = (self.canceller.reference if self.canceller is not None
+                          else EchoReference() if self.method != "none" else None)
+        reference = self.reference
 
         def on_start(say_id: int, t: float) -> None:
             self.ears.speaking_started(t, self._texts.get(say_id, ""))
@@ -272,6 +276,7 @@ class Duplex:
             self.ears.hush = self.speaker.hush
             if self.canceller is None:  # PulseAudio cancels: full duplex from the start
                 self.ears.gate.duplex = lambda: True
+                self.ears.residual_gate = ResidualGate(self.reference)
         self._next_id = 0
 
     def start(self) -> None:

@@ -90,3 +90,21 @@ def test_without_echo_cancellation_the_gate_is_as_before() -> None:
     assert not gate.allows(_hyp("my heels are lifting", 0.99), onset=2.0)
     assert not gate.allows(_hyp("stop", 0.99), onset=2.0)  # its own word
     assert gate.allows(_hyp("pause", 0.9), onset=2.0)
+
+
+def test_the_residual_gate_silences_the_coachs_leftover_but_keeps_a_voice_over_it() -> None:
+    from voicecoach.speech.echo import ResidualGate
+
+    rng = np.random.default_rng(0)
+    ref = EchoReference(keep_s=10.0)
+    ref.push(np.full(3 * RATE, 0.3, np.float32), RATE, 10.0)  # the coach sounds 10-13 s
+    gate = ResidualGate(ref)
+    leftover = (rng.standard_normal(RATE) * 32768 * 10 ** (-55 / 20)).astype(np.int16)
+    voice = (rng.standard_normal(RATE // 2) * 32768 * 10 ** (-25 / 20)).astype(np.int16)
+    out = []
+    for i, pcm in enumerate([leftover[:8000], leftover[8000:], voice]):
+        out.append(np.frombuffer(gate.process(pcm.tobytes(), 10.5 + 0.5 * (i + 1)), np.int16))
+    assert not np.any(out[1])  # the leftover, once its level is known: silence
+    assert np.array_equal(out[2], voice)  # the person, far above it: untouched
+    quiet = EchoReference()  # the coach silent: everything passes
+    assert ResidualGate(quiet).process(leftover.tobytes(), 20.0) == leftover.tobytes()

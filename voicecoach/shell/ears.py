@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from voicecoach.shell.options import RunOptions
     from voicecoach.shell.session import Session
     from voicecoach.speech.base import Recognizer
-    from voicecoach.speech.echo import EchoCanceller
+    from voicecoach.speech.echo import EchoCanceller, ResidualGate
 
 log = logging.getLogger("voicecoach.shell.ears")
 
@@ -114,6 +114,8 @@ class Ears:
         self._recent: deque[tuple[float, bytes]] = deque()
         """(clock time the chunk was fed, chunk): only filled when keeping audio."""
         self.canceller: EchoCanceller | None = None
+        self.residual_gate: ResidualGate | None = None
+        """With echo cancellation: silences the canceller's leftover while the coach sounds."""
         self.hush: Callable[[], None] | None = None
         """With echo cancellation: cuts the coach when a command is heard over it (the shell
         sets it to the speaker's hush)."""
@@ -123,7 +125,10 @@ class Ears:
     def use_echo_canceller(self, canceller: EchoCanceller) -> None:
         """Full-duplex listening: the coach's echo is taken out of the mic before the
         recognizer, and the gate lets any phrase through over the coach once it works."""
+        from voicecoach.speech.echo import ResidualGate
+
         self.canceller = canceller
+        self.residual_gate = ResidualGate(canceller.reference)
         self.gate.duplex = lambda: canceller.converged
 
     # --- EarsPort ----------------------------------------------------------------------
@@ -208,6 +213,8 @@ class Ears:
             chunk = source.read(0.2)
             if chunk and self.canceller is not None:
                 chunk = self.canceller.process(chunk, self._clock())
+            if chunk and self.residual_gate is not None:
+                chunk = self.residual_gate.process(chunk, self._clock())
             if chunk is None:
                 if not source.active:
                     self._close_source()

@@ -110,11 +110,13 @@ def _add_echo_canceller(parts: Parts, opts: RunOptions, note: Notice) -> None:
     libspeexdsp: today's gate, with a notice). "system": the sound server's echo-cancel
     source and sink already take the coach out of the mic (scripts/echo-cancel.sh), so the
     gate listens over the coach from the start."""
-    from voicecoach.speech.echo import EchoCanceller, available
+    from voicecoach.speech.echo import EchoCanceller, EchoReference, ResidualGate, available
 
     if opts.echo_cancel == "system":
         parts.ears.gate.duplex = lambda: True
         parts.echo_system = True
+        parts.echo_reference = EchoReference()  # only to know when the coach sounds
+        parts.ears.residual_gate = ResidualGate(parts.echo_reference)
         return
     reason = available()
     if reason is not None:

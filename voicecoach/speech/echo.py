@@ -242,7 +242,7 @@ class EchoCanceller:
     """
 
     def __init__(self, reference: EchoReference | None = None, *, delay_s: float = 0.05,
-                 margin_s: float = 0.02, tail_s: float = 0.3, converged_db: float = 10.0,
+                 margin_s: float = 0.02, tail_s: float = 0.3, converged_db: float = 20.0,
                  max_lag_s: float = 0.3, track_every_s: float = 0.25,
                  track_window_s: float = 0.5,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -368,3 +368,61 @@ class EchoCanceller:
 
     def close(self) -> None:
         self._aec.close()
+
+
+class ResidualGate:
+    """While the coach sounds, silence what is no louder than what is left of its echo.
+
+    Why: a canceller leaves a residue (measured in the loop: 20-35 dB below the
+    echo, and bursts when a cue starts), and the recognizer's voice detector
+    takes that residue for speech: an utterance then runs from the coach's
+    leftover into the person's word, and is rejected as "unexplained speech".
+    The person, speaking over the coach, is far louder than the residue. So
+    while the reference says the coach sounds (or did within `tail_s`), each
+    20 ms frame less than `margin_db` above the residue's typical level (the
+    median frame over the last `window_s` of coach) is zeroed; a frame that
+    passes keeps the next `hold_s` open, so a word's soft ending is not cut.
+    Outside the coach's speech the audio passes untouched.
+    """
+
+    def __init__(self, reference: EchoReference, *, margin_db: float = 12.0,
+                 tail_s: float = 0.4, window_s: float = 3.0, hold_s: float = 0.15,
+                 lead_s: float = 0.3) -> None:
+        self.reference = reference
+        self.margin_db = margin_db
+        self.tail_s = tail_s
+        self.hold_s = hold_s
+        self.lead_s = lead_s
+        """Seconds the echo may trail the reference's timeline (device and room)."""
+        self._levels: deque[float] = deque(maxlen=int(window_s / 0.02))
+        self._open = 0
+        self.zeroed_s = 0.0
+
+    def process(self, pcm: bytes, arrived: float, capture_start: float | None = None) -> bytes:
+        x = np.frombuffer(pcm, np.int16)
+        n = len(x)
+        start = arrived - n / RATE if capture_start is None else capture_start
+        # The coach's sound that can reach these samples: from lead_s before to tail_s after.
+        ref = self.reference.between(start - self.lead_s - self.tail_s,
+                                     n + int((self.lead_s + self.tail_s) * RATE))
+        if not np.any(np.abs(ref) > 1e-4):
+            self._open = 0
+            return pcm
+        frame = 320
+        out = x.copy()
+        hold = int(self.hold_s / 0.02)
+        for i in range(0, n - frame + 1, frame):
+            seg = x[i:i + frame].astype(np.float64)
+            level = 10.0 * np.log10(float(np.mean(seg ** 2)) + 1.0)
+            floor = float(np.median(self._levels)) if len(self._levels) >= 10 else None
+            loud = floor is not None and level >= floor + self.margin_db
+            if not loud:
+                self._levels.append(level)
+            if loud:
+                self._open = hold
+            elif self._open > 0:
+                self._open -= 1
+            else:
+                out[i:i + frame] = 0
+                self.zeroed_s += frame / RATE
+        return out.tobytes()
