@@ -21,7 +21,8 @@ speaker's own tap, the ears (listen thread, gate, pocketsphinx) listen as in
   delays no sample: every chunk goes out as it came in, cancelled).
 
 Run through scripts/bench.py (`--only echo`), or alone:
-`.venv/bin/python scripts/bench_echo.py [--quick]`.
+`.venv/bin/python scripts/bench_echo.py [--quick] [--method=webrtc|speex|pulse-speex]...
+[--per-word=N] [--all-texts]`.
 """
 
 from __future__ import annotations
@@ -174,12 +175,13 @@ METHODS = ("webrtc", "speex")
 """PulseAudio's module-echo-cancel (WebRTC) in the sound server; libspeexdsp in-process."""
 
 
-def measure(method: str, quick: bool) -> dict[str, Any]:
+def measure(method: str, quick: bool, per_word: int | None = None,
+            all_texts: bool | None = None) -> dict[str, Any]:
     """One canceller: silence baseline, over the coach, self-triggers, each in a fresh loop."""
     from tests.app.echoloop import command_clips, pulse_room
     from tests.support.pulse import pulse_loop
 
-    clips = command_clips(per_word=1 if quick else 4)
+    clips = command_clips(per_word=per_word or (1 if quick else 4))
     out: dict[str, Any] = {"method": method, "clips": len(clips)}
     for part in ("silence", "over", "self"):
         with pulse_loop() as loop:
@@ -188,7 +190,8 @@ def measure(method: str, quick: bool) -> dict[str, Any]:
             time.sleep(0.5)
             cpu0, wall0 = _daemon_cpu(loop), time.monotonic()
             if part == "self":
-                out[part] = self_triggers(loop, quick, method)
+                out[part] = self_triggers(loop, quick if all_texts is None else not all_texts,
+                                          method)
             else:
                 out[part] = over_speech(loop, clips, coach=part == "over", method=method)
             out[part]["daemon_cpu"] = round((_daemon_cpu(loop) - cpu0)
@@ -227,14 +230,15 @@ def _rows(res: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(quick: bool = False, methods: tuple[str, ...] = METHODS) -> dict[str, Any]:
+def run(quick: bool = False, methods: tuple[str, ...] = METHODS, per_word: int | None = None,
+        all_texts: bool | None = None) -> dict[str, Any]:
     from voicecoach.speech.echo import available
 
     results = []
     for method in methods:
         if method in ("speex", "speex-room") and available():
             continue
-        results.append(measure(method, quick))
+        results.append(measure(method, quick, per_word, all_texts))
     md = []
     all_rows = []
     for res in results:
@@ -260,7 +264,10 @@ def run(quick: bool = False, methods: tuple[str, ...] = METHODS) -> dict[str, An
 
 if __name__ == "__main__":
     chosen = tuple(a.split("=", 1)[1] for a in sys.argv if a.startswith("--method="))
-    result = run(quick="--quick" in sys.argv, methods=chosen or METHODS)
+    per = [int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--per-word=")]
+    result = run(quick="--quick" in sys.argv, methods=chosen or METHODS,
+                 per_word=per[0] if per else None,
+                 all_texts=True if "--all-texts" in sys.argv else None)
     print(result["markdown"])
     print(json.dumps({k: v for k, v in result.items() if k != "markdown"}, indent=1,
                      default=str)[:4000])
