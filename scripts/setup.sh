@@ -27,7 +27,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # family of voices (they skip those voices without it); sphinxtrain (bw, mllr_solve) and
 # pocketsphinx (its pocketsphinx_mdef_convert) let `voicecoach enroll` adapt the acoustic
 # model to the user's voice (MLLR; without them enrollment uses templates only).
-APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux flite
+APT_PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox tmux flite libspeexdsp1
               sphinxtrain pocketsphinx)
 
 extras=""
