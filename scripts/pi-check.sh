@@ -65,10 +65,11 @@ case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 
 # --- mounts, and unmounting them on every way out -------------------------------------
 mounted=()
+have_lock=0   # only the run holding the lock touches what runs in the root
 cleanup() {
     local rc=$? i pid
     if [ -n "${sampler_pid:-}" ]; then kill "$sampler_pid" 2>/dev/null || true; fi
-    if [ -d "$work/proc" ]; then
+    if [ "$have_lock" -eq 1 ] && [ -d "$work/proc" ]; then
         # Whatever still runs in the root (a tmux server) holds /dev/pts: end it, by id.
         for pid in /proc/[0-9]*; do
             if [ "$(readlink "$pid/root" 2>/dev/null)" = "$work" ]; then
@@ -109,6 +110,15 @@ safe_rm() {
     fi
     rm -rf --one-file-system "$dir"
 }
+
+# One run at a time per root: a second one (a test while a full run goes) waits its turn.
+mkdir -p "$cache"
+exec 9>"$cache.lock"
+if ! flock -n 9; then
+    say "another pi-check.sh is using $cache: waiting for it (up to an hour)"
+    flock -w 3600 9 || die "$cache is still in use after an hour (see $cache.lock)"
+fi
+have_lock=1
 
 # --- the host: qemu-user-static, debootstrap, binfmt_misc ------------------------------
 ensure_packages "${HOST_PACKAGES[@]}"
