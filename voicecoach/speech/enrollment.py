@@ -593,6 +593,19 @@ class EnrolledRecognizer(Recognizer):
     def reset(self) -> None:
         self.inner.reset()
 
+    def new_stream(self) -> None:
+        """A new recording: the inner engine forgets the last one (where it can), and the
+        kept audio follows the inner engine's clock, which may start again at zero."""
+        fresh = getattr(self.inner, "new_stream", None)
+        if fresh is None:
+            self.inner.reset()
+        else:
+            fresh()
+        clock = getattr(self.inner, "stream_s", None)
+        end = self._buf_start + self._buf.size
+        self._buf = np.zeros(0, np.int16)
+        self._buf_start = round(clock * SAMPLE_RATE) if isinstance(clock, float) else end
+
     def close(self) -> None:
         self.inner.close()
 
