@@ -158,3 +158,25 @@ def test_ctrl_c_keeps_the_takes_and_a_second_run_resumes(loop: PulseLoop, data_d
         t.join(5)
     assert len(second.store.rows()) == 6  # type: ignore[attr-defined]
     assert any(line.startswith("resuming: 3 takes") for line in lines)
+
+
+def test_the_coach_voice_prompt_is_not_part_of_the_take(loop: PulseLoop, data_dir: Path) -> None:
+    """The prompt is spoken into the same loop the mic hears (as a speaker in a room):
+    the take must hold the person's word only, so it is not cut off and no re-ask."""
+    from voicecoach.commands.enroll import LiveEnrollment, Prompt, _speaker
+    from voicecoach.speech.audio import MicSource
+    from voicecoach.speech.enrollment import take_problem
+
+    on_listen, threads = _person(loop, _files())
+    lines: list[str] = []
+    session = LiveEnrollment("ann", [Prompt("yes", 1, "Say: yes"), Prompt("no", 1, "Say: no")],
+                             MicSource(loop.device), speak=_speaker(loop.device, None, None, False),
+                             show=lines.append, on_listen=on_listen)
+    session.run()
+    for t in threads:
+        t.join(5)
+    assert session.reasked == [], lines
+    takes = session.store.load()
+    assert [t.text for t in takes] == ["yes", "no"]
+    assert all(take_problem(t.pcm) is None for t in takes)
+    assert all(len(t.pcm) / 32000 < 2.0 for t in takes)  # the word and a little room, no prompt
