@@ -16,9 +16,11 @@ tree wow visual follow learn forward backward, and the talk.
 Every clip goes through the real streaming recognizer in 50 ms chunks, as
 `voicecoach transcribe` feeds it, in two ways: "first" (a fresh recognizer per
 clip: the first command of a session) and "warm" (one recognizer over all clips
-in a shuffled order). Two configurations: "new" (PocketsphinxRecognizer's
-defaults as they are when this runs) and "today" (before issue 12: streaming
-result only, no garbage words, cepstral mean carried over, the old thresholds).
+in a shuffled order, `reset()` between them as a session's stream goes on; not
+transcribe's per-file `new_stream()`, which would make warm equal first). Two
+configurations: "new" (PocketsphinxRecognizer's defaults as they are when this
+runs) and "today" (before issue 12: streaming result only, no garbage words,
+cepstral mean carried over, the old thresholds).
 Speakers are split by their hash: 0-3 ("tune") and 4-7 ("check"), so a rule
 tuned on one half can be checked on the other.
 
@@ -551,7 +553,9 @@ def render(rep: dict[str, Any]) -> str:
         f"{n['negative']} out-of-grammar words (negatives), {n['talk']} read sentences with no "
         "command in them (talk). Fed as `voicecoach transcribe` does (50 ms chunks, no padding). "
         "**first** = a fresh recognizer per clip (the first command of a session); **warm** = "
-        "one recognizer over all clips in a shuffled order. **new** = PocketsphinxRecognizer's "
+        "one recognizer over all clips in a shuffled order, the stream going on between them "
+        "(`reset()`, not transcribe's per-file `new_stream()`: as a session hears one command "
+        "after another). **new** = PocketsphinxRecognizer's "
         "defaults; **today** = before issue 12 (streaming result, no garbage words, cepstral "
         "mean carried over, max_unexplained 0.1, max_frames_per_phone 16, "
         "max_speech_per_phone 14, max_acoustic_gap 5.0).",
