@@ -66,7 +66,8 @@ def heard(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     rec.set_phrases(all_phrases(routine), phrase_meanings(routine, None))
     out = {}
     for clip in NEGATIVES + COMMANDS:
-        rec.reset()  # as `voicecoach transcribe` does between files
+        # As `voicecoach transcribe` starts each file (new_stream; reset before issue 12).
+        getattr(rec, "new_stream", rec.reset)()
         out[clip] = [h.text for h in feed(rec, wav_pcm16k(CLIPS / clip)) if h.text]
     rec.close()
     return out
