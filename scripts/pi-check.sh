@@ -5,9 +5,11 @@
 # scripts/install-pi.sh run there as the README tells a Pi user. Then inside it:
 # `voicecoach --version`, `check` of every built-in routine, `simulate squat` on the
 # golden script, `transcribe` of real speech clips with Pocketsphinx, a headless
-# Pocketsphinx session fed a WAV, `say --out`, and the TUI in tmux for one screen
-# capture. Prints a table and writes a report (exit codes, peak RSS, installed
-# wheels). Needs root (debootstrap, chroot, mounts) and Debian's archive and PyPI.
+# Pocketsphinx session fed a WAV, `enroll --from` a real speaker's takes (sphinxtrain)
+# and `transcribe --user`, `say --out`, the libspeexdsp echo canceller, and the TUI in
+# tmux for one screen capture. Prints a table and writes a report (exit codes, peak
+# RSS, installed wheels). Needs root (debootstrap, chroot, mounts), Debian's archive
+# and PyPI. One run per root at a time (a second one waits).
 #
 # Usage: sudo scripts/pi-check.sh [--quick] [--fresh] [--worktree] [--out FILE]
 #   --quick      reuse the installed root from the last run (install-pi.sh then
