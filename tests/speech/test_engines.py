@@ -33,8 +33,10 @@ def test_grammars_are_built_from_phrases() -> None:
     g = jsgf(["Next step", "I'm done", "next step", "my heels are lifting!"])
     assert "next step | i'm done | my heels are lifting;" in g
     assert json.loads(vosk_grammar(["Go on", "that hurts"])) == ["go on", "that hurts", "[unk]"]
-    looped = jsgf(["next"], garbage=["the", "a"])
-    assert "<garbage> = (the | a)+;" in looped and "<command> = next;" in looped
+    one = jsgf(["next"], garbage=["the", "a"])
+    assert "<garbage> = (the | a);" in one and "<command> = next;" in one
+    looped = jsgf(["next"], garbage=["the", "a"], loop=True)
+    assert "<garbage> = (the | a)+;" in looped
 
 
 def test_unknown_engine_is_a_usage_error() -> None:

@@ -33,8 +33,15 @@ def test_json_lines(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [set(x) for x in lines] == [
-        {"file", "text", "intent", "phrase", "confidence", "decode_s"}
+        {"file", "text", "intent", "phrase", "confidence", "decode_s", "raw", "reason", "engine",
+         "model"}
     ] * 4
+    assert {x["engine"] for x in lines} == {"pocketsphinx"}
+    assert all(x["model"].startswith("pocketsphinx") for x in lines)
+    # Diagnosis: an accepted file has no reason; a rejected one says why and what was heard.
+    assert lines[0]["reason"] is None and lines[0]["raw"]
+    assert lines[2]["intent"] is None and lines[2]["reason"]
+    assert lines[3]["intent"] is None and lines[3]["reason"] == "no-speech"
     a, b, c, d = lines
     assert (a["intent"], a["phrase"], a["text"]) == (
         "correction",
@@ -89,3 +96,34 @@ def test_devices_without_a_sound_card() -> None:
         assert result.exit_code == 1 and "no audio devices" in result.stderr
     else:
         assert result.exit_code == 0 and "inputs" in result.stdout
+
+
+def test_a_file_decodes_the_same_alone_and_in_any_order(tmp_path) -> None:
+    """The first command a user says is judged like the tenth: no memory between files.
+
+    Pocketsphinx carries its cepstral mean and the VAD its noise floor from one
+    recording to the next; `transcribe` starts each file as a new stream.
+    """
+    import random
+
+    files = [
+        _wav(tmp_path, "a.wav", "next"),
+        _wav(tmp_path, "b.wav", "my heels are lifting"),
+        _wav(tmp_path, "c.wav", "I think the weather is nice today"),
+        _wav(tmp_path, "d.wav", "repeat", sample_rate=48000),
+        _wav(tmp_path, "e.wav", "that hurts"),
+    ]
+
+    def decode(batch: list[str]) -> dict[str, tuple[object, ...]]:
+        result = CliRunner().invoke(
+            cli, ["transcribe", *batch, "--routine", "squat", "--engine", "pocketsphinx", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(line) for line in result.output.splitlines()]
+        return {r["file"]: (r["text"], r["raw"], r["reason"], r["confidence"]) for r in rows}
+
+    alone = {f: decode([f])[f] for f in files}
+    for seed in (1, 2):
+        order = files[:]
+        random.Random(seed).shuffle(order)
+        assert decode(order) == alone, order

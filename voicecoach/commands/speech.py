@@ -1,7 +1,10 @@
 """`voicecoach transcribe` and `voicecoach devices`.
 
-transcribe's JSON lines are a stable format (issue 4):
-{"file", "text", "intent", "phrase", "confidence", "decode_s"}; intent null = rejected.
+transcribe's JSON lines are a stable format (keys are added, never renamed):
+{"file", "text", "intent", "phrase", "confidence", "decode_s", "raw", "reason", "engine",
+"model"}; intent null = rejected, and then `reason` says why and `raw` what the decoder
+heard before rejection. Each file is a new stream (`Recognizer.new_stream`): its answer
+does not depend on the files before it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from voicecoach.errors import UsageError, VoicecoachError
 
 if TYPE_CHECKING:
     from voicecoach.routine.models import Routine
+    from voicecoach.speech.base import Recognizer
 
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
 
@@ -47,6 +51,7 @@ def transcribe(
         r = _load_routine(routine)
         rec = make_recognizer(engine, r, model, user=user)
         rec.set_phrases(all_phrases(r), phrase_meanings(r, None))
+        engine_name, model_name = _engine_and_model(rec)
     except VoicecoachError as exc:
         exc.show()
         return exc.exit_code
@@ -58,7 +63,7 @@ def transcribe(
             exc.show()
             status = max(status, exc.exit_code)
             continue
-        rec.reset()
+        rec.new_stream()
         started = time.perf_counter()
         hyps = []
         for i in range(0, len(pcm), CHUNK_BYTES):
@@ -77,7 +82,13 @@ def transcribe(
             "phrase": intent.phrase if intent else None,
             "confidence": round(best.confidence, 3) if best is not None and intent else 0.0,
             "decode_s": round(decode_s, 4),
+            "raw": best.raw if best is not None else "",
+            "reason": (best.reason or None) if best is not None and intent is None else None,
+            "engine": engine_name,
+            "model": model_name,
         }
+        if record["reason"] is None and intent is None:
+            record["reason"] = "no-speech" if best is None else "no-meaning"
         if as_json:
             print(json.dumps(record), flush=True)
         else:
@@ -89,6 +100,19 @@ def transcribe(
             )
             print(f"{wav}: {heard}  [{decode_s:.2f} s]", flush=True)
     return status
+
+
+def _engine_and_model(rec: Recognizer) -> tuple[str, str]:
+    """Which engine decoded, and with which model: what a bug report needs to say."""
+    choice = rec.choice
+    name = choice.engine if choice is not None else rec.name
+    if choice is not None and choice.model is not None:
+        return name, str(choice.model)
+    if name == "pocketsphinx":
+        from voicecoach.speech.sphinx import model_name
+
+        return name, model_name()
+    return name, ""
 
 
 def devices() -> int:

@@ -66,6 +66,14 @@ class Recognizer(ABC):
     def reset(self) -> None:
         """Drop any utterance in progress (e.g. after the mic was reopened)."""
 
+    def new_stream(self) -> None:
+        """A new recording begins (`transcribe`'s next file): forget the last one's room too.
+
+        After this, a recording decodes exactly as it would in a fresh recognizer, so
+        a file's answer never depends on which files came before it.
+        """
+        self.reset()
+
     def close(self) -> None:  # noqa: B027 (an optional hook: most engines have nothing to free)
         """Free the engine's memory early; optional."""
 
@@ -215,6 +223,11 @@ class StreamingRecognizer(Recognizer):
         if self._utt_start is None:
             return []
         return [self._end(early=False)]
+
+    def new_stream(self) -> None:
+        self.reset()
+        self.vad = type(self.vad)(self.vad.margin_db, self.vad.min_db, self.vad.rise_db_s)
+        self._samples = 0
 
     def reset(self) -> None:
         if self._utt_start is not None:

@@ -31,13 +31,13 @@ def jsgf(
     garbage: Sequence[str] = (),
     garbage_weight: float = 1e-3,
     name: str = "commands",
+    loop: bool = False,
 ) -> str:
-    """A JSGF grammar: any one phrase, or (if `garbage`) any run of garbage words.
+    """A JSGF grammar: any one phrase, or (if `garbage`) one garbage word (a run with `loop`).
 
-    The garbage branch is a rejection path (talk is explained better by a word
-    loop than by a command). We measured it and do not use it by default: with
-    a 200-word loop, pocketsphinx's FSG search became 20-40x slower (see
-    sphinx.py for the rejection we use instead).
+    The garbage branch is a rejection path: a common word that explains the sound
+    better than any command (see garbage.py). A loop of them made pocketsphinx's FSG
+    search 20-40x slower, so the default is one word.
     """
     alts = " | ".join(" ".join(w) for w in phrase_words(phrases) if all(_SAFE.match(x) for x in w))
     if not alts:
@@ -46,7 +46,7 @@ def jsgf(
     if garbage:
         lines.append(f"public <utterance> = /1/ <command> | /{garbage_weight:g}/ <garbage>;")
         lines.append(f"<command> = {alts};")
-        lines.append(f"<garbage> = ({' | '.join(garbage)})+;")
+        lines.append(f"<garbage> = ({' | '.join(garbage)}){'+' if loop else ''};")
     else:
         lines.append(f"public <utterance> = {alts};")
     return "\n".join(lines) + "\n"
