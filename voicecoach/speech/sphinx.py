@@ -31,7 +31,7 @@ is one recognizer over all clips, `first` a fresh one per clip):
 
 | | commands right | "stop" | false accepts | wrong word |
 |---|---|---|---|---|
-| before (checks 1-4, streaming result) warm / first | 44 / 44 % | 58 / 71 % | 40 / 51 % | 9 / 16 % |
+| before (streaming result) warm / first | 44 / 44 % | 58 / 71 % | 40 / 51 % | 9 / 16 % |
 | now warm / first | 51 / 47 % | 54 / 67 % | 15 / 18 % | 8 / 11 % |
 
 The garbage branch costs generated voices a little (flite and espeak-ng clean
