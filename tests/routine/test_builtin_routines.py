@@ -141,13 +141,16 @@ def test_mobility_is_all_timed_holds() -> None:
 
 
 class CmuDictionary:
-    """The real CMU pronouncing dictionary that pocketsphinx ships, as a vocabulary."""
+    """The real CMU pronouncing dictionary that pocketsphinx ships, plus the project's own
+    words (voicecoach/speech/data/extra.dict), as a vocabulary."""
 
     name = "pocketsphinx"
 
-    def __init__(self, path: Path) -> None:
-        with path.open(encoding="utf-8") as handle:
-            self.words = {line.split(" ", 1)[0].split("(")[0] for line in handle if line.strip()}
+    def __init__(self, *paths: Path) -> None:
+        self.words: set[str] = set()
+        for path in paths:
+            with path.open(encoding="utf-8") as handle:
+                self.words |= {ln.split(" ", 1)[0].split("(")[0] for ln in handle if ln.strip()}
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -162,7 +165,9 @@ def cmudict() -> CmuDictionary:
     path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
     if not path.exists():
         pytest.skip("pocketsphinx ships no CMU dictionary here")
-    return CmuDictionary(path)
+    from voicecoach.speech.sphinx import EXTRA_DICT
+
+    return CmuDictionary(path, EXTRA_DICT)
 
 
 @pytest.mark.parametrize("name", BUILTINS)

@@ -212,3 +212,32 @@ def test_make_recognizer_auto_is_pocketsphinx_without_a_model(squat) -> None:
     assert rec.name == "pocketsphinx"
     assert rec.choice.engine == "pocketsphinx" and "no Vosk model" in rec.choice.reason
     assert np.isclose(rec.sample_rate, 16000)
+
+
+def test_glutes_is_in_the_vocabulary_and_heard_as_the_butt_correction(squat) -> None:
+    """"glutes" is not in the wheel's CMU dictionary; voicecoach/speech/data/extra.dict adds it,
+    for `check --engine pocketsphinx` (the vocabulary) and for the decoder alike."""
+    from voicecoach.coach.intents import listen_phrases
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+    from voicecoach.speech.vocab import load_vocabulary
+
+    vocabulary = load_vocabulary("pocketsphinx")
+    assert vocabulary is not None
+    assert {"glute", "glutes"} <= vocabulary.words
+
+    step = next(i for i, s in enumerate(squat.steps) if s.id == "squat")
+    voice = "flite:slt" if clips.have_flite() else "en-us"
+    pcm = _pcm("I don't feel my glutes", voice, 150)
+    rec = PocketsphinxRecognizer()  # fresh: no other test's words or cepstral mean
+    try:
+        rec.set_phrases(listen_phrases(squat, step))
+        assert "i don't feel my glutes" not in rec.skipped_phrases
+        heard = [h.text for h in feed(rec, pcm) if h.text]
+    finally:
+        rec.close()
+    assert len(heard) == 1, heard
+    intent = match(squat, step, heard[0])
+    butt = match(squat, step, "i don't feel my butt")
+    assert intent is not None and butt is not None
+    assert intent.kind == "correction" and intent.from_step is None
+    assert intent.correction == butt.correction

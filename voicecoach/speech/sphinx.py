@@ -89,33 +89,41 @@ def model_dir() -> Path:
     return Path(pocketsphinx.get_model_path())
 
 
+EXTRA_DICT = Path(__file__).with_name("data") / "extra.dict"
+"""Words our routines use that the wheel's dictionary lacks ("glutes"), CMU format,
+read after whichever dictionary is given (its entries come first)."""
+
+
 @lru_cache(maxsize=2)
 def load_dictionary(path: Path) -> dict[str, tuple[str, ...]]:
-    """word -> first pronunciation (phones), from a CMU-format dictionary."""
+    """word -> first pronunciation (phones), from a CMU-format dictionary plus EXTRA_DICT."""
     out: dict[str, tuple[str, ...]] = {}
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 2:
-                continue
-            word = parts[0].split("(")[0]
-            out.setdefault(word, tuple(parts[1:]))
+    for source in (path, EXTRA_DICT):
+        with open(source, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) < 2:
+                    continue
+                word = parts[0].split("(")[0]
+                out.setdefault(word, tuple(parts[1:]))
     return out
 
 
 def pronunciations(path: Path, words: set[str]) -> dict[str, list[str]]:
-    """Every pronunciation (phones, space-separated) of each of `words` found in the dictionary.
+    """Every pronunciation (phones, space-separated) of each of `words` found in the dictionary
+    (then EXTRA_DICT).
 
     Read by a scan rather than loaded: the decoder holds only the words of our
     grammars, not the 130k-word dictionary (that alone was ~22 MB of RSS).
     """
     out: dict[str, list[str]] = {}
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            entry, _, rest = line.partition(" ")
-            word = entry.split("(")[0]
-            if word in words:
-                out.setdefault(word, []).append(" ".join(rest.split()))
+    for source in (path, EXTRA_DICT):
+        with open(source, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                entry, _, rest = line.partition(" ")
+                word = entry.split("(")[0]
+                if word in words and (phones := " ".join(rest.split())) not in out.get(word, []):
+                    out.setdefault(word, []).append(phones)
     return out
 
 

@@ -45,11 +45,11 @@ class Vocabulary:
 
 
 def _pocketsphinx() -> Vocabulary:
-    from voicecoach.speech.sphinx import load_dictionary, model_dir
+    from voicecoach.speech.sphinx import EXTRA_DICT, load_dictionary, model_dir
 
     path = model_dir() / "en-us" / "cmudict-en-us.dict"
-    prons = load_dictionary(path)
-    return Vocabulary(f"pocketsphinx ({path.name})", frozenset(prons), prons)
+    prons = load_dictionary(path)  # the wheel's words, then ours (EXTRA_DICT: "glutes")
+    return Vocabulary(f"pocketsphinx ({path.name} + {EXTRA_DICT.name})", frozenset(prons), prons)
 
 
 def _vosk(model: Path | None) -> Vocabulary | None:
