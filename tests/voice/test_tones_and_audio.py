@@ -61,6 +61,16 @@ def test_resample_keeps_pitch_and_length(src: int, dst: int) -> None:
     assert np.abs(out).max() == pytest.approx(0.5, abs=0.02)
 
 
+def test_resample_does_not_wrap_the_end_of_a_clip_round_to_its_start() -> None:
+    """A burst at the very end stays there (the old whole-clip FFT put it at -38 dBFS
+    into the first 50 ms)."""
+    x = np.zeros(22050, np.float32)
+    x[-200:] = 0.8 * np.sin(np.arange(200) * 0.3)
+    out = resample(x, 22050, 48000)
+    assert np.abs(out[:2400]).max() < 1e-4
+    assert np.abs(out[-600:]).max() > 0.5
+
+
 def test_parse_espeak_stdout_stream() -> None:
     """espeak-ng --stdout writes placeholder sizes in the header; we read the real bytes."""
     raw = subprocess.run(["espeak-ng", "--stdout", "hello"], capture_output=True, check=True).stdout

@@ -1,9 +1,9 @@
 """Audio as data: a mono float32 clip with its rate, WAV in/out and resampling.
 
-No scipy: the speaker must work on a Raspberry Pi without it, and a clip is
-short (seconds), so a whole-clip FFT resample is both simple and clean (no
-aliasing from linear interpolation). Decoding WAV is `voicecoach.wavfile`'s,
-the one reader the ears use too.
+Resampling is soxr's, as for the ears (voicecoach/speech/audio.py): a
+band-limited filter that runs along the clip. The whole-clip FFT resample it
+replaced treated a clip as periodic, so sound at one end could wrap round to
+the other. Decoding WAV is `voicecoach.wavfile`'s, the one reader the ears use too.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 
 from voicecoach import wavfile
 
@@ -36,18 +37,13 @@ class Clip:
 
 
 def resample(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
-    """Band-limited resample of a whole clip (FFT zero-pad or truncate)."""
+    """Band-limited resample of a whole clip (soxr "HQ", delay-compensated: same start,
+    length scaled by dst/src); float32, clipped to -1..1 (the filter can overshoot)."""
     if src == dst or samples.size == 0:
         return samples.astype(np.float32, copy=False)
-    n_out = max(1, round(samples.size * dst / src))
-    spectrum = np.fft.rfft(samples.astype(np.float64))
-    n_bins = n_out // 2 + 1
-    if n_bins <= spectrum.size:
-        spectrum = spectrum[:n_bins]
-    else:
-        spectrum = np.concatenate([spectrum, np.zeros(n_bins - spectrum.size, spectrum.dtype)])
-    out = np.fft.irfft(spectrum, n_out) * (n_out / samples.size)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    out: np.ndarray = soxr.resample(np.asarray(samples, dtype=np.float32), src, dst, "HQ")
+    np.clip(out, -1.0, 1.0, out=out)
+    return out
 
 
 def trim_silence(clip: Clip, threshold: float = 0.003, pad: float = 0.01) -> Clip:
