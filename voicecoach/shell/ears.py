@@ -291,7 +291,8 @@ class Ears:
                 onset, _ = listener.span(hyp)
                 pcm = self._audio_between(onset, end)
                 if pcm:
-                    self._keep_audio(pcm, {"text": raw, "confidence": round(hyp.confidence, 3),
+                    self._keep_audio(pcm, {"text": raw, "raw": raw,
+                                           "confidence": round(hyp.confidence, 3),
                                            "reason": hyp.reason or "rejected",
                                            "engine": self.engine_name})
 
