@@ -1,4 +1,4 @@
-"""What a session is asked to be: `voicecoach run` fills it from flags over config; the shell reads it.
+"""What a session is asked to be: `voicecoach run` fills it (flags over config), the shell reads it.
 
 It lives here, not in the command, so that nothing in the shell imports a command.
 """
