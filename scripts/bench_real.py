@@ -69,6 +69,8 @@ TODAY: dict[str, Any] = {
     "max_acoustic_gap": 5.0,
 }
 """Before issue 12: the streaming result, no garbage words, CMN carried over, old thresholds."""
+TODAY_OFF: dict[str, Any] = {"speech_level_dbfs": None, "noise_suppression": 0}
+"""Later issue-12 additions, turned off for today's config where the recognizer has them."""
 GARBAGE_WEIGHTS = (1e-6, 1e-10, 1e-15, 1e-20, 1e-25, 1e-30)
 GARBAGE_WEIGHTS_QUICK = (1e-6, 1e-10, 1e-20, 1e-30)
 TODAY_SWEEPS: dict[str, tuple[float, ...]] = {
@@ -341,13 +343,25 @@ def _p95(xs: list[float]) -> float:
 # --- the run ------------------------------------------------------------------------------
 
 
-def defaults() -> dict[str, Any]:
+def _parameters() -> dict[str, inspect.Parameter]:
+    from voicecoach.speech.base import StreamingRecognizer
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
-    sig = inspect.signature(PocketsphinxRecognizer.__init__)
-    return {k: p.default for k, p in sig.parameters.items()
-            if p.kind is p.KEYWORD_ONLY and k != "options"
-            and isinstance(p.default, int | float | bool)}
+    params = dict(inspect.signature(StreamingRecognizer.__init__).parameters)
+    params.update(inspect.signature(PocketsphinxRecognizer.__init__).parameters)
+    return {k: p for k, p in params.items() if p.kind is p.KEYWORD_ONLY}
+
+
+def defaults() -> dict[str, Any]:
+    """The new config as it stands: every plain keyword default of the recognizer."""
+    return {k: p.default for k, p in _parameters().items()
+            if k not in ("options", "vad")
+            and (p.default is None or isinstance(p.default, int | float))}
+
+
+def today_kwargs() -> dict[str, Any]:
+    known = _parameters()
+    return {**TODAY, **{k: v for k, v in TODAY_OFF.items() if k in known}}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -376,6 +390,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             weights.append(new_kw["garbage_weight"])
         weights.sort(reverse=True)
         sweeps = {k: list(v) for k, v in TODAY_SWEEPS.items()}
+        today = today_kwargs()
         base = {"routine": str(routine_path)}
         jobs = []
         shards = 1 if quick else 2
@@ -388,9 +403,9 @@ def run(quick: bool = False) -> dict[str, Any]:
             jobs.append({**base, "name": f"curve-{w:g}", "config": "curve", "mode": "warm",
                          "kwargs": {"garbage_weight": w}, "files": curve_order, "weight": w})
         jobs.append({**base, "name": "today-first", "config": "today", "mode": "first",
-                     "kwargs": TODAY, "files": order, "sweeps": sweeps})
+                     "kwargs": today, "files": order, "sweeps": sweeps})
         jobs.append({**base, "name": "today-warm", "config": "today", "mode": "warm",
-                     "kwargs": TODAY, "files": order, "sweeps": sweeps})
+                     "kwargs": today, "files": order, "sweeps": sweeps})
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = list(pool.map(lambda j: _run_job(j, tmp), jobs))
     outputs = list(zip(jobs, done, strict=True))
@@ -518,7 +533,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
                   for k in ("command", "stop", "negative", "talk")},
         "curve_clips": {k: sum(1 for c in curve_clips if c["kind"] == k)
                         for k in ("command", "stop", "negative", "talk")},
-        "new_config": new_kw, "today_config": TODAY, "rows": rows,
+        "new_config": new_kw, "today_config": today_kwargs(), "rows": rows,
         "speakers": groups["speakers"], "datasets": groups["dataset"], "per_word": per_word,
         "talk_heard": talk_heard, "first_vs_warm_changed": changed,
         "losses": {f"{c}/warm": losses(sample, runs[(c, "warm")]) for c in ("new", "today")},
@@ -558,9 +573,12 @@ def render(rep: dict[str, Any]) -> str:
         "after another). **new** = PocketsphinxRecognizer's "
         "defaults; **today** = before issue 12 (streaming result, no garbage words, cepstral "
         "mean carried over, max_unexplained 0.1, max_frames_per_phone 16, "
-        "max_speech_per_phone 14, max_acoustic_gap 5.0).",
+        "max_speech_per_phone 14, max_acoustic_gap 5.0; the later additions off where the "
+        "recognizer has them: " + ", ".join(f"{k} {v}" for k, v in TODAY_OFF.items())
+        + "; its starting cepstral mean is the current one).",
         "",
-        "new, as run: " + ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+        "new, as run (keyword defaults): "
+        + ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
                                     for k, v in rep["new_config"].items()) + ".",
         "",
         "| config | feeding | right (19 words) | wrong word | \"stop\" right | false accepts "
