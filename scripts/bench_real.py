@@ -663,7 +663,8 @@ def _clusters(points: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     groups: list[list[dict[str, Any]]] = []
     for p in points:
         g = groups[-1][0] if groups else None
-        if g is not None and abs(p["false_accept"] - g["false_accept"]) < 0.02 and abs(
+        if g is not None and not (p["default"] or g["default"]) and abs(
+                p["false_accept"] - g["false_accept"]) < 0.02 and abs(
                 p["right"] - g["right"]) < 0.03:
             groups[-1].append(p)
         else:
