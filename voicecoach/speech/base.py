@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voicecoach.routine.phrases import phrase_key
+from voicecoach.speech.frontend import FrontEnd
 from voicecoach.speech.hypothesis import Hypothesis
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class StreamingRecognizer(Recognizer):
         start_frames: int = 3,
         max_utterance_s: float = 6.0,
         vad: EnergyVad | None = None,
+        noise_suppression: int = 2,
     ) -> None:
         self.end_silence_s = end_silence_s
         self.early_silence_s = early_silence_s
@@ -143,6 +145,7 @@ class StreamingRecognizer(Recognizer):
         self.start_frames = start_frames
         self.max_utterance_s = max_utterance_s
         self.vad = vad or EnergyVad()
+        self.frontend = FrontEnd(noise_suppression)
         self._carry = np.zeros(0, np.int16)
         self._preroll: deque[np.ndarray] = deque(
             maxlen=max(1, int(preroll_s * SAMPLE_RATE / FRAME))
@@ -205,7 +208,11 @@ class StreamingRecognizer(Recognizer):
         return self._partial() if self._utt_start is not None else ""
 
     def accept(self, pcm: bytes) -> list[Hypothesis]:
-        data = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
+        return self._accept_clean(self.frontend.process(pcm[: len(pcm) - len(pcm) % 2]))
+
+    def _accept_clean(self, pcm: bytes) -> list[Hypothesis]:
+        """Audio after the front end: cut into VAD frames and utterances."""
+        data = np.frombuffer(pcm, dtype="<i2")
         if self._carry.size:
             data = np.concatenate([self._carry, data])
         n = data.size - data.size % FRAME
@@ -218,8 +225,9 @@ class StreamingRecognizer(Recognizer):
         return out
 
     def flush(self) -> list[Hypothesis]:
+        self._accept_clean(self.frontend.flush())
         if self._carry.size:
-            self.accept(np.zeros(FRAME - self._carry.size, np.int16).tobytes())
+            self._accept_clean(np.zeros(FRAME - self._carry.size, np.int16).tobytes())
         if self._utt_start is None:
             return []
         return [self._end(early=False)]
@@ -227,6 +235,7 @@ class StreamingRecognizer(Recognizer):
     def new_stream(self) -> None:
         self.reset()
         self.vad = type(self.vad)(self.vad.margin_db, self.vad.min_db, self.vad.rise_db_s)
+        self.frontend = FrontEnd(self.frontend.noise_suppression)
         self._samples = 0
 
     def reset(self) -> None:
