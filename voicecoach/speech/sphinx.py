@@ -25,14 +25,14 @@ Then the alignment of the winning phrase is checked:
    below the best any phone sequence could do there. Over `max_acoustic_gap`
    per frame (natural log) => rejected.
 
-Measured on the real corpus (475 Speech Commands words, every speaker of it, the
-routine of yes/no/up/down/left/right/on/off/go/digits plus the built-ins; `warm`
-is one recognizer over all clips, `first` a fresh one per clip):
+Measured on the real corpus with the front end (frontend.py) on: 475 Speech Commands
+words, every speaker of it, a routine of yes/no/up/down/left/right/on/off/go/digits plus
+the built-ins; `warm` is one recognizer over all clips, `first` a fresh one per clip:
 
 | | commands right | "stop" | false accepts | wrong word |
 |---|---|---|---|---|
 | before (streaming result) warm / first | 44 / 44 % | 58 / 71 % | 40 / 51 % | 9 / 16 % |
-| now warm / first | 51 / 47 % | 54 / 67 % | 15 / 18 % | 8 / 11 % |
+| now warm / first | 56 / 56 % | 67 / 67 % | 14 / 16 % | 7 / 8 % |
 
 The garbage branch costs generated voices a little (flite and espeak-ng clean
 commands 96 -> 94 %): their odd vowels sometimes sound more like another word.
