@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tests.app.selftrigger import Collector as SelfTriggerCollector
 from voicecoach.speech.audio import MicSource, wav_pcm16k
 
 SR = 16000
@@ -136,40 +137,17 @@ class RoomMic:
 
 
 @dataclass
-class Collector:
-    """The session side of `Ears`: keeps what it is told, with the time it was told."""
+class Collector(SelfTriggerCollector):
+    """The self-trigger test's session side, also keeping when and why each was heard."""
 
-    heard: list[tuple[str, float, bool, float, str]] = field(default_factory=list)
-    statuses: list[tuple[str, str]] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
+    heard: list[tuple[str, float, bool, float, str]] = field(default_factory=list)  # type: ignore[assignment]
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
              accepted: bool = True, at: float | None = None, reason: str = "") -> None:
         self.heard.append((text, confidence, accepted, time.monotonic(), reason))
 
-    def mic_lost(self, text: str = "") -> None:
-        self.statuses.append(("mic", text))
-
-    def mic_back(self, text: str = "") -> None:
-        self.statuses.append(("mic", text))
-
-    def report(self, kind: str, text: str) -> None:
-        self.statuses.append((kind, text))
-        if kind == "ready":
-            self.ready.set()
-
-    def record(self, kind: str, **data: Any) -> None:
-        pass
-
     def input_ended(self, *args: Any, **kwargs: Any) -> None:
         pass
-
-    def level(self, dbfs: float) -> None:
-        pass
-
-    @property
-    def accepted(self) -> list[tuple[str, float, bool, float, str]]:
-        return [h for h in self.heard if h[2]]
 
 
 def pulse_room(loop: Any, method: str, delay_ms: int = 40) -> None:
