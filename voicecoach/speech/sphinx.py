@@ -31,8 +31,10 @@ the built-ins; `warm` is one recognizer over all clips, `first` a fresh one per 
 
 | | commands right | "stop" | false accepts | wrong word |
 |---|---|---|---|---|
-| before (streaming result) warm / first | 44 / 44 % | 58 / 71 % | 40 / 51 % | 9 / 16 % |
-| now warm / first | 56 / 56 % | 67 / 67 % | 14 / 16 % | 7 / 8 % |
+| before (streaming result) warm / first | 46 / 46 % | 58 / 67 % | 38 / 40 % | 7 / 10 % |
+| now warm / first | 54 / 58 % | 71 / 67 % | 16 / 21 % | 7 / 8 % |
+
+(scripts/bench_real.py, which writes bench/real-speech.md, has the current figures.)
 
 The garbage branch costs generated voices a little (flite and espeak-ng clean
 commands 96 -> 94 %): their odd vowels sometimes sound more like another word.
