@@ -555,6 +555,18 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{100 * v:.1f} %"
 
 
+
+def _group_table(title: str, key: str, groups: list[dict[str, Any]]) -> list[str]:
+    """Right / false accepts per group (speaker half, dataset), one row each."""
+    lines = [f"{title}: right / false accepts.", "",
+             f"| {key} | clips | new first | new warm | today first | today warm |",
+             "|---|---|---|---|---|---|"]
+    for g in groups:
+        lines.append(f"| {g[key]} | {g['clips']} | " + " | ".join(
+            f"{_pct(g[k]['right'])} / {_pct(g[k]['false_accept'])}"
+            for k in ("new_first", "new_warm", "today_first", "today_warm")) + " |")
+    return lines
+
 def render(rep: dict[str, Any]) -> str:
     n = rep["clips"]
     L = [
@@ -602,20 +614,10 @@ def render(rep: dict[str, Any]) -> str:
           "utterance (the whole-utterance re-decode for new), on top of the 0.2-0.5 s of "
           "silence that ends it. Times are wall clock on a machine shared with other work "
           "(two jobs at a time, nice 10): the CPU-time RTF is the steadier figure.", ""]
-    L += ["By speaker half (tune = speaker hash 0-3, check = 4-7): right / false accepts.", "",
-          "| speakers | clips | new first | new warm | today first | today warm |",
-          "|---|---|---|---|---|---|"]
-    for g in rep["speakers"]:
-        L.append(f"| {g['speakers']} | {g['clips']} | " + " | ".join(
-            f"{_pct(g[k]['right'])} / {_pct(g[k]['false_accept'])}"
-            for k in ("new_first", "new_warm", "today_first", "today_warm")) + " |")
-    L += ["", "By dataset: right / false accepts.", "",
-          "| dataset | clips | new first | new warm | today first | today warm |",
-          "|---|---|---|---|---|---|"]
-    for g in rep["datasets"]:
-        L.append(f"| {g['dataset']} | {g['clips']} | " + " | ".join(
-            f"{_pct(g[k]['right'])} / {_pct(g[k]['false_accept'])}"
-            for k in ("new_first", "new_warm", "today_first", "today_warm")) + " |")
+    L += _group_table("By speaker half (tune = speaker hash 0-3, check = 4-7)", "speakers",
+                      rep["speakers"])
+    L += [""]
+    L += _group_table("By dataset", "dataset", rep["datasets"])
     L += ["", "Per word: commands right (wrong) of n; negatives: false accepts of n.", "",
           "| word | n | new first | new warm | today first | today warm |",
           "|---|---|---|---|---|---|"]

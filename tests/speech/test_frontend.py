@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.support import clips
 from tests.speech.conftest import feed
+from tests.support import clips
 from voicecoach.coach.intents import active_phrases, match
 from voicecoach.routine import load_routine
 from voicecoach.speech.frontend import FrontEnd
