@@ -20,6 +20,7 @@ from voicecoach.errors import UsageError, VoicecoachError
 if TYPE_CHECKING:
     from voicecoach.routine.models import Routine
     from voicecoach.speech.base import Recognizer
+    from voicecoach.speech.hypothesis import Hypothesis
 
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
 
@@ -83,12 +84,10 @@ def transcribe(
             "confidence": round(best.confidence, 3) if best is not None and intent else 0.0,
             "decode_s": round(decode_s, 4),
             "raw": best.raw if best is not None else "",
-            "reason": (best.reason or None) if best is not None and intent is None else None,
+            "reason": _why_rejected(best) if intent is None else None,
             "engine": engine_name,
             "model": model_name,
         }
-        if record["reason"] is None and intent is None:
-            record["reason"] = "no-speech" if best is None else "no-meaning"
         if as_json:
             print(json.dumps(record), flush=True)
         else:
@@ -100,6 +99,13 @@ def transcribe(
             )
             print(f"{wav}: {heard}  [{decode_s:.2f} s]", flush=True)
     return status
+
+
+def _why_rejected(best: Hypothesis | None) -> str:
+    """The recognizer's reason; else no speech found, or words that mean nothing here."""
+    if best is None:
+        return "no-speech"
+    return best.reason or "no-meaning"
 
 
 def _engine_and_model(rec: Recognizer) -> tuple[str, str]:
