@@ -36,7 +36,6 @@ import sqlite3
 import sys
 import threading
 import time
-import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from voicecoach import locations
+from voicecoach.wavfile import write_pcm16
 
 SCHEMA_VERSION = 1
 
@@ -573,11 +573,7 @@ def save_rejected_audio(pcm: bytes, rate: int, meta: Mapping[str, Any], *,
     wav_path = folder / f"{stem}.wav"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(wav_path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes(pcm)
+        write_pcm16(wav_path, pcm, rate)
         side = {**meta, "rate": rate, "seconds": len(pcm) / 2 / rate}
         wav_path.with_suffix(".json").write_text(json.dumps(side, default=str), encoding="utf-8")
     except OSError:

@@ -1,4 +1,4 @@
-"""Reading WAV audio, in one place for the ears (`speech`) and the mouth (`voice`).
+"""WAV audio in and out, in one place for the ears (`speech`), the mouth (`voice`) and logs.
 
 Infrastructure: any layer may use it; it imports nothing of ours. Built on
 soundfile (libsndfile) rather than a parser of our own, because it reads what
@@ -11,8 +11,10 @@ espeak-ng's `--stdout` stream, whose header sizes are placeholders.
 from __future__ import annotations
 
 import io
+import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile
@@ -59,3 +61,12 @@ def _decode(f: io.BufferedIOBase) -> Wav:
     except (soundfile.SoundFileError, RuntimeError, EOFError) as exc:
         raise WavError(str(exc)) from None
     return Wav(samples, int(rate))
+
+
+def write_pcm16(target: Path | BinaryIO, pcm: bytes, rate: int) -> None:
+    """Mono 16-bit PCM as a plain WAV (the stdlib writer: every reader takes it)."""
+    with wave.open(str(target) if isinstance(target, Path) else target, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)

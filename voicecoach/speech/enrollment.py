@@ -32,7 +32,6 @@ import json
 import re
 import shutil
 import time
-import wave
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ from voicecoach.routine.phrases import phrase_key
 from voicecoach.speech.base import Recognizer
 from voicecoach.speech.hypothesis import Hypothesis
 from voicecoach.speech.templates import dtw_distance, features, frame_levels_db
+from voicecoach.wavfile import write_pcm16
 
 SAMPLE_RATE = 16000
 PROFILE_VERSION = 1
@@ -190,11 +190,7 @@ class TakeStore:
 def write_wav16(path: Path, pcm: bytes) -> None:
     """16 kHz mono int16, written to a temporary name first (a crash leaves no half file)."""
     tmp = path.with_name(path.name + ".tmp")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm)
+    write_pcm16(tmp, pcm, SAMPLE_RATE)
     tmp.replace(path)
 
 

@@ -9,7 +9,6 @@ the other. Decoding WAV is `voicecoach.wavfile`'s, the one reader the ears use t
 from __future__ import annotations
 
 import io
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +73,5 @@ def read_wav(path: Path) -> Clip:
 def wav_bytes(clip: Clip) -> bytes:
     pcm = np.clip(np.round(clip.samples * 32767.0), -32768, 32767).astype("<i2")
     buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(clip.rate)
-        w.writeframes(pcm.tobytes())
+    wavfile.write_pcm16(buf, pcm.tobytes(), clip.rate)
     return buf.getvalue()
