@@ -80,11 +80,13 @@ def _files() -> dict[str, list[Path]]:
 
 def _session(loop: PulseLoop, on_listen: Callable[[object, int], None],
              lines: list[str]) -> object:
-    from voicecoach.commands.enroll import LiveEnrollment, Prompt
+    from voicecoach.commands.enroll import TONE, LiveEnrollment, Prompt
     from voicecoach.speech.audio import MicSource
 
-    prompts = [Prompt(w, 2, f"Say: {w}") for w in WORDS]
-    return LiveEnrollment("ann", prompts, MicSource(loop.device), speak=lambda text: None,
+    prompts = [Prompt(w, 2, f"Say: {w}", again=TONE) for w in WORDS]
+    # What the coach would say is noted (the voice itself: the test below and the session's).
+    return LiveEnrollment("ann", prompts, MicSource(loop.device),
+                          speak=lambda text: lines.append(f"spoken: {text}"),
                           show=lines.append, on_listen=on_listen)
 
 
@@ -106,6 +108,11 @@ def test_live_enrollment_records_checks_and_fits(loop: PulseLoop, data_dir: Path
     for t in threads:
         t.join(5)
     assert any("again: too quiet" in line for line in lines), lines
+    spoken = [line.split(": ", 1)[1] for line in lines if line.startswith("spoken: ")]
+    # The phrase is prompted in full once, then a blip asks for the next take; a re-ask
+    # prompts in full again.
+    assert spoken == ["Say: yes", "(tone)", "Say: no", "Once more, too quiet.", "Say: no",
+                      "(tone)", "Say: up", "(tone)"], spoken
     assert session.reasked == ["no: " + session.reasked[0].split(": ", 1)[1]]  # type: ignore[attr-defined]
     rows = session.store.rows()  # type: ignore[attr-defined]
     assert sorted(r["text"] for r in rows) == sorted(w for w in WORDS for _ in range(2))
@@ -163,13 +170,14 @@ def test_ctrl_c_keeps_the_takes_and_a_second_run_resumes(loop: PulseLoop, data_d
 def test_the_coach_voice_prompt_is_not_part_of_the_take(loop: PulseLoop, data_dir: Path) -> None:
     """The prompt is spoken into the same loop the mic hears (as a speaker in a room):
     the take must hold the person's word only, so it is not cut off and no re-ask."""
-    from voicecoach.commands.enroll import LiveEnrollment, Prompt, _speaker
+    from voicecoach.commands.enroll import TONE, LiveEnrollment, Prompt, _speaker
     from voicecoach.speech.audio import MicSource
     from voicecoach.speech.enrollment import take_problem
 
     on_listen, threads = _person(loop, _files())
     lines: list[str] = []
-    session = LiveEnrollment("ann", [Prompt("yes", 1, "Say: yes"), Prompt("no", 1, "Say: no")],
+    prompts = [Prompt("yes", 2, "Say: yes", again=TONE), Prompt("no", 1, "Say: no")]
+    session = LiveEnrollment("ann", prompts,
                              MicSource(loop.device), speak=_speaker(loop.device, None, None, False),
                              show=lines.append, on_listen=on_listen)
     session.run()
@@ -177,6 +185,6 @@ def test_the_coach_voice_prompt_is_not_part_of_the_take(loop: PulseLoop, data_di
         t.join(5)
     assert session.reasked == [], lines
     takes = session.store.load()
-    assert [t.text for t in takes] == ["yes", "no"]
+    assert [t.text for t in takes] == ["yes", "yes", "no"]  # the blip is not a take either
     assert all(take_problem(t.pcm) is None for t in takes)
     assert all(len(t.pcm) / 32000 < 2.0 for t in takes)  # the word and a little room, no prompt

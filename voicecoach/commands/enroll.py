@@ -17,7 +17,14 @@ from typing import Any
 
 import click
 
-from voicecoach.commands.enroll_live import LiveEnrollment, Mic, Prompt, plan
+from voicecoach.commands.enroll_live import (
+    TONE,
+    LiveEnrollment,
+    Mic,
+    Prompt,
+    estimate_s,
+    plan,
+)
 from voicecoach.errors import UsageError, VoicecoachError
 from voicecoach.speech.enrollment import (
     FitReport,
@@ -144,14 +151,19 @@ def _speaker(device: str | None, voice: str | None, rate: int | None,
     def speak(text: str) -> None:
         from voicecoach.voice.output import OutputPort
 
-        clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
-        port = OutputPort(device, (clip.rate,))
+        if text == TONE:
+            from voicecoach.voice.tones import tone
+
+            samples, clip_rate = tone("listening", 22050), 22050
+        else:
+            clip = cache.get(text, voice or defaults.voice, rate or defaults.rate)
+            samples, clip_rate = clip.samples, clip.rate
+        port = OutputPort(device, (clip_rate,))
         try:
-            samples = clip.samples
-            if port.rate != clip.rate:
+            if port.rate != clip_rate:
                 from voicecoach.voice.audio import resample
 
-                samples = resample(samples, clip.rate, port.rate)
+                samples = resample(samples, clip_rate, port.rate)
             for i in range(0, len(samples), port.block):
                 port.write(samples[i : i + port.block])
             time.sleep(port.queued_seconds() + 0.15)  # the tail, and the room's echo of it
@@ -181,7 +193,7 @@ def live(user: str, *, routine: str = "squat", mic: str | None = None,
     if not no_tui and sys.stdout.isatty():
         return _live_tui(user, routine, session, engine, model)
     click.echo(f"Enrolling {user!r} for {routine}: {total} takes, about "
-               f"{sum(p.takes * (p.seconds / 2 + 1.5) for p in prompts) / 60:.0f} min. "
+               f"{estimate_s(prompts) / 60:.1f} min. "
                "Ctrl-C keeps what is recorded; run the same command to go on.")
     try:
         session.run()

@@ -24,6 +24,19 @@ TALK = (
 )
 """Ordinary talk read from the screen: the negatives (speech that must not be a command)."""
 NOISE_S = 20.0
+TALK_MAX_S = 8.0
+PHRASE_END_S = 0.5
+"""Quiet after speech that ends a phrase's take: the session's own end of an utterance
+(StreamingRecognizer.end_silence_s), so a pause that splits a phrase here would split
+it in a session too."""
+TALK_END_S = 1.0
+"""Quiet that ends a read sentence (a reader pauses at commas)."""
+PROMPT_TAIL_S = 0.25
+"""Opening the output and the room's echo after each prompt (`_speaker`'s 0.15 s wait)."""
+REACTION_S = 0.5
+TONE = "(tone)"
+"""What `speak` is given for the short "your turn" blip (voice/tones.py `listening`) that
+asks for each later take of a phrase: 0.06 s instead of saying the phrase again."""
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -36,14 +49,26 @@ class Prompt:
     text: str | None
     takes: int
     say: str
-    """What the coach says (and the screen shows) before each take."""
+    """What the screen shows, and what the coach says before the first take."""
     seconds: float = 4.0
+    """Longest a take may last; a phrase or a sentence ends sooner, once it is said."""
     source: str = ""
+    again: str | None = None
+    """What the coach says before each later take (None: `say` again); `TONE` for the blip:
+    the user knows the phrase by then, and saying it again cost more time than the take."""
+
+    def spoken(self, take: int) -> str:
+        return self.say if take == 0 or self.again is None else self.again
 
 
 def plan(routine: Any, command_takes: int = 3, correction_takes: int = 2) -> list[Prompt]:
     """The built-in commands' first phrases, then the routine's corrections' first phrases,
-    then room noise and ordinary talk: what this user is likely to say, and what not."""
+    then room noise and ordinary talk: what this user is likely to say, and what not.
+
+    Three takes of each short command, two of each longer correction: measured, two
+    takes of each single word lose commands (bench/enroll.md); a correction's several
+    words are far apart from anything else the user says, and take twice as long.
+    """
     from voicecoach.routine.phrases import phrase_key
 
     seen: set[str] = set()
@@ -51,16 +76,43 @@ def plan(routine: Any, command_takes: int = 3, correction_takes: int = 2) -> lis
     for phrases in routine.commands.values():
         if phrases and phrase_key(phrases[0]) not in seen:
             seen.add(phrase_key(phrases[0]))
-            out.append(Prompt(phrases[0], command_takes, f"Say: {phrases[0]}"))
+            out.append(Prompt(phrases[0], command_takes, f"Say: {phrases[0]}", again=TONE))
     corrections = [c for s in routine.steps for c in s.corrections] + list(routine.corrections)
     for c in corrections:
         if c.when and phrase_key(c.when[0]) not in seen:
             seen.add(phrase_key(c.when[0]))
-            out.append(Prompt(c.when[0], correction_takes, f"Say: {c.when[0]}"))
+            out.append(Prompt(c.when[0], correction_takes, f"Say: {c.when[0]}", again=TONE))
     out.append(Prompt(None, 1, "Now stay quiet, please, for twenty seconds.", NOISE_S, "room"))
     for i, sentence in enumerate(TALK):
-        out.append(Prompt(None, 1, f"Read aloud: {sentence}", 7.0, f"talk {i + 1}"))
+        out.append(Prompt(None, 1, f"Read aloud: {sentence}", TALK_MAX_S, f"talk {i + 1}"))
     return out
+
+
+def spoken_s(text: str) -> float:
+    """About how long the coach takes to say `text` (espeak-ng en-us at its default rate:
+    0.3 s, 47 ms a character and 0.37 s a colon or comma pause; fitted on the squat
+    routine's rendered prompts, within 0.4 s of each); the blip, 0.06 s."""
+    if text == TONE:
+        return 0.06
+    return 0.3 + 0.047 * len(text) + 0.37 * (text.count(":") + text.count(","))
+
+
+def estimate_s(prompts: Sequence[Prompt], say_s: Callable[[str], float] = spoken_s) -> float:
+    """Seconds a guided enrollment takes, with no take asked again: per take, the coach's
+    prompt (`say_s`) and its tail (0.25 s), the user's reaction (0.5 s), the phrase
+    (as long as the coach says it) and the quiet that ends the take; room noise: its
+    seconds; a sentence: about as long as the coach's reading of it."""
+    total = 0.0
+    for p in prompts:
+        for n in range(p.takes):
+            total += say_s(p.spoken(n)) + PROMPT_TAIL_S
+            if p.text is None and p.source == "room":
+                total += p.seconds
+            elif p.text is None:
+                total += REACTION_S + min(p.seconds, say_s(p.say)) + TALK_END_S
+            else:
+                total += REACTION_S + say_s(p.text) + PHRASE_END_S
+    return total
 
 
 # --- capture ---------------------------------------------------------------------------
@@ -145,7 +197,7 @@ class LiveEnrollment:
             self.show(f"[{i}/{total}] {label}")
             if self.on_prompt is not None:
                 self.on_prompt(prompt, n, i, total)
-            self.speak(prompt.say)
+            self.speak(prompt.spoken(n) if attempt == 1 else prompt.say)
             self._drain()
             if self.on_listen is not None:
                 self.on_listen(prompt, n)
@@ -172,7 +224,8 @@ class LiveEnrollment:
             pass
 
     def _record(self, prompt: Prompt) -> bytes:
-        """Up to `prompt.seconds`; a phrase ends early after 0.8 s of quiet following speech."""
+        """Up to `prompt.seconds`; a phrase ends after `PHRASE_END_S` of quiet following
+        speech, a sentence after `TALK_END_S`; room noise lasts its seconds."""
         chunks: list[bytes] = []
         got = 0.0
         heard = False
@@ -190,14 +243,14 @@ class LiveEnrollment:
             db = _peak_db(chunk)
             if self.on_level is not None:
                 self.on_level(db)
-            if prompt.text is None:
+            if prompt.text is None and prompt.source == "room":
                 continue
             floor = db if floor is None else min(floor, db)
             if db > max(floor + 12.0, -45.0):
                 heard, quiet = True, 0.0
             elif heard:
                 quiet += len(chunk) / 2 / SAMPLE_RATE
-                if quiet >= 0.8:
+                if quiet >= (PHRASE_END_S if prompt.text is not None else TALK_END_S):
                     break
         return b"".join(chunks)
 
