@@ -285,16 +285,19 @@ class Profile:
         best_path = heard_key or (phrase_key(path) if path else "")
         if best_path not in candidates:
             return "", 0.0, "no-path" if not best_path else "no-template"
-        d = self.distances(feats, candidates)
-        if not d:
-            return "", 0.0, "no-template"
-        ranked = sorted(d.items(), key=lambda kv: kv[1])
-        best, dist = ranked[0]
-        ratio = dist / ranked[1][1] if len(ranked) > 1 and ranked[1][1] > 0 else 0.0
+        # The best path's own distance first: most rejected sounds (noise, talk) are far
+        # from it, and then no other phrase's takes need be compared (~1 ms each).
+        dist = self.distances(feats, [best_path]).get(best_path)
+        if dist is None or dist / self.scale > self.agree:
+            return "", 0.0, "template-reject"
+        for key in candidates:
+            if key == best_path:
+                continue
+            other = self.distances(feats, [key]).get(key)
+            if other is not None and dist > self.agree_ratio * other:
+                return "", 0.0, "template-reject"
         rel = dist / self.scale
-        if best_path == best and rel <= self.agree and ratio <= self.agree_ratio:
-            return best, float(np.clip(1.0 - 0.5 * rel / self.agree, 0.5, 0.99)), "agree"
-        return "", 0.0, "template-reject"
+        return best_path, float(np.clip(1.0 - 0.5 * rel / self.agree, 0.5, 0.99)), "agree"
 
     # --- disk ---------------------------------------------------------------
 
