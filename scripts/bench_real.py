@@ -610,9 +610,11 @@ def render(rep: dict[str, Any]) -> str:
           + ("Missed: " + "; ".join(rep["targets_missed"]) + "." if rep["targets_missed"]
              else "All met."),
           "", "RSS of a \"first\" job is one process building a fresh recognizer per clip; the "
-          "warm row is what a session holds. p95 decision = compute time at the end of an "
-          "utterance (the whole-utterance re-decode for new), on top of the 0.2-0.5 s of "
-          "silence that ends it. Times are wall clock on a machine shared with other work "
+          "warm row is what a session holds. p95 decision = compute time in the call that "
+          "ended an utterance (the whole-utterance re-decode for new; where it ran ahead of an "
+          "early end, `final_tail_s` into the pause, it is not in this figure: see \"Speech "
+          "in\" for the wait a person has), on top of the 0.2-0.5 s of silence that ends it. "
+          "Times are wall clock on a machine shared with other work "
           "(two jobs at a time, nice 10): the CPU-time RTF is the steadier figure.", ""]
     L += _group_table("By speaker half (tune = speaker hash 0-3, check = 4-7)", "speakers",
                       rep["speakers"])

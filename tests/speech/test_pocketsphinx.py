@@ -241,3 +241,64 @@ def test_glutes_is_in_the_vocabulary_and_heard_as_the_butt_correction(squat) -> 
     assert intent is not None and butt is not None
     assert intent.kind == "correction" and intent.from_step is None
     assert intent.correction == butt.correction
+
+
+def test_the_final_pass_runs_before_the_early_end(squat) -> None:
+    """The whole-utterance pass starts once `final_tail_s` of quiet has passed, so the chunk
+    that brings the early end finds the answer ready (mic chunks of 20 ms here)."""
+    from voicecoach.coach.intents import phrase_meanings
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+    class Counting(PocketsphinxRecognizer):
+        passes = 0
+
+        def _decode_whole(self, audio: bytes):  # type: ignore[no-untyped-def]
+            Counting.passes += 1
+            return super()._decode_whole(audio)
+
+    rec = Counting()
+    rec.set_phrases(active_phrases(squat, 0), phrase_meanings(squat, 0))
+    pcm = clips.pad(clips.speak("next step", "en-us", 150), 0.5, 1.0).tobytes()
+    passes_before: list[int] = []
+    heard = []
+    for i in range(0, len(pcm), 640):
+        before = Counting.passes
+        for h in rec.accept(pcm[i : i + 640]):
+            heard.append(h)
+            passes_before.append(before)
+    assert [h.text for h in heard if h.text] == ["next step"]
+    assert heard[0].early
+    assert passes_before == [1]  # done in an earlier chunk than the one that decided
+    assert Counting.passes == 1
+    rec.close()
+
+
+def test_speech_after_a_pause_inside_a_phrase_is_still_heard(squat) -> None:
+    """A pause long enough to start the final pass but shorter than the early end ("stop ...
+    the session"): the live pass takes the utterance up again and the whole phrase is heard."""
+    from voicecoach.coach.intents import phrase_meanings
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+    class Watching(PocketsphinxRecognizer):
+        resumed = 0
+
+        def _resume(self) -> None:
+            Watching.resumed += 1
+            super()._resume()
+
+    def spoken(text: str) -> np.ndarray:
+        x = clips.speak(text, "en-us", 150)
+        loud = np.flatnonzero(np.abs(x.astype(np.int32)) > 500)
+        return x[loud[0] : loud[-1] + 1]  # espeak-ng's own quiet would lengthen the pause
+
+    rec = Watching()
+    rec.set_phrases(active_phrases(squat, 0), phrase_meanings(squat, 0))
+    first, second = spoken("stop"), spoken("the session")
+    for gap_s in (0.10, 0.13):
+        rec.new_stream()
+        gap = np.zeros(int(gap_s * 16000), np.int16)
+        pcm = clips.pad(np.concatenate([first, gap, second]), 0.5, 1.0).tobytes()
+        heard = [h.text for h in feed(rec, pcm) if h.text]
+        assert heard == ["stop the session"], (gap_s, heard)
+    assert Watching.resumed >= 1
+    rec.close()

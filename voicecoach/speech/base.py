@@ -157,6 +157,7 @@ class StreamingRecognizer(Recognizer):
         self._last_speech = 0
         self._phrase_keys: frozenset[str] = frozenset()
         self._final_keys: frozenset[str] = frozenset()
+        self._speculated = False
 
     # --- engine hooks -----------------------------------------------------
 
@@ -174,6 +175,17 @@ class StreamingRecognizer(Recognizer):
         """End the utterance; a Hypothesis with text ("" if rejected), confidence, raw, reason."""
 
     def _set_engine_phrases(self, phrases: Sequence[str]) -> None: ...
+
+    speculate_s: float | None = None
+    """Silence after which an engine may work out its answer ahead of the early end
+    (`_speculate`), so that the answer is ready when `early_silence_s` is reached; None:
+    no speculation. Speech before the end undoes it (`_resume`)."""
+
+    def _speculate(self) -> None:
+        """Work out the final answer now; `_finish` may then return it without work."""
+
+    def _resume(self) -> None:
+        """Speech came back after `_speculate`: forget that answer and keep listening."""
 
     # --- protocol ---------------------------------------------------------
 
@@ -245,6 +257,7 @@ class StreamingRecognizer(Recognizer):
         self._carry = np.zeros(0, np.int16)
         self._preroll.clear()
         self._speech_run = self._silence_run = 0
+        self._speculated = False
 
     # --- segmentation -----------------------------------------------------
 
@@ -267,11 +280,23 @@ class StreamingRecognizer(Recognizer):
         if speech:
             self._last_speech = self._samples
             self._silence_run = 0
+            if self._speculated:
+                self._speculated = False
+                self._resume()
         else:
             self._silence_run += 1
         silence_s = self._silence_run * FRAME / SAMPLE_RATE
         if silence_s >= self.end_silence_s:
             return self._end(early=False)
+        if (
+            self.speculate_s is not None
+            and not self._speculated
+            and self._silence_run
+            and self.speculate_s <= silence_s < self.early_silence_s
+            and phrase_key(self._partial()) in self._final_keys
+        ):
+            self._speculated = True
+            self._speculate()
         if (
             self._silence_run
             and silence_s >= self.early_silence_s
@@ -286,6 +311,7 @@ class StreamingRecognizer(Recognizer):
     def _end(self, early: bool) -> Hypothesis:
         started = time.perf_counter()
         hyp = self._finish()
+        self._speculated = False
         start = (self._utt_start or 0) / SAMPLE_RATE
         end = self._last_speech / SAMPLE_RATE
         self._utt_start = None

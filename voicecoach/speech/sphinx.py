@@ -206,6 +206,9 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self._dither = 32768.0 * 10 ** (dither_dbfs / 20)
         self._utt_levels: list[float] = []
         self._in_utt = False
+        self._live_open = False
+        self._ahead: tuple[Hypothesis, Evidence | None, str] | None = None
+        """The answer worked out ahead (`_speculate`) and the partial it was worked out for."""
         self.last_evidence: Evidence | None = None
         """The checks' inputs for the last utterance that decoded to a whole phrase."""
         self.skipped_phrases: tuple[str, ...] = ()
@@ -277,7 +280,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         if self.cmn_reset:
             self._decoder.set_cmn(INITIAL_CMN)
         self._decoder.start_utt()
-        self._in_utt = True
+        self._in_utt = self._live_open = True
+        self._ahead = None
         self._utt_levels = []
         self._utt_audio = []
 
@@ -293,42 +297,86 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         x += self._rng.standard_normal(x.size) * self._dither
         data = np.clip(x, -32768, 32767).astype("<i2").tobytes()
         self._utt_audio.append(data)
-        self._decoder.process_raw(data, False, False)
+        if self._live_open:
+            self._decoder.process_raw(data, False, False)
 
     def _partial(self) -> str:
+        if self._ahead is not None:
+            return self._ahead[2]
         hyp = self._decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
+    @property
+    def speculate_s(self) -> float | None:  # type: ignore[override]
+        """Once `final_tail_s` of quiet has passed, the final pass decodes exactly the audio it
+        would decode at the early end (`_trimmed` keeps that much quiet), so it runs then and
+        the early end, `early_silence_s - final_tail_s` later, finds the answer ready: the
+        final pass's ~70 ms (more on a Pi) no longer adds to the wait after the last word."""
+        if not self.whole_utterance or self.final_tail_s < 0:
+            return None
+        return self.final_tail_s
+
+    def _speculate(self) -> None:
+        partial = self._partial()
+        self._close_live()
+        self._ahead = (*self._conclude(), partial)
+
+    def _resume(self) -> None:
+        """Speech again before the early end (a pause inside a phrase): the live pass takes
+        the whole utterance up again, as if it had never stopped."""
+        self._ahead = None
+        if not self._live_open and self._in_utt:
+            self._decoder.start_utt()
+            self._decoder.process_raw(b"".join(self._utt_audio), False, False)
+            self._live_open = True
+
+    def _close_live(self) -> None:
+        if self._live_open:
+            self._live_open = False
+            self._decoder.end_utt()
+
     def _finish(self) -> Hypothesis:
         try:
-            self._decoder.end_utt()
+            self._close_live()
+            hyp, evidence = self._ahead[:2] if self._ahead is not None else self._conclude()
+            if evidence is not None:
+                self.last_evidence = evidence
+            return hyp
         finally:
             self._in_utt = False
+            self._ahead = None
+            if self._pending is not None:
+                self._activate(self._pending)
+
+    def _conclude(self) -> tuple[Hypothesis, Evidence | None]:
+        """The final pass and the checks, on the utterance as it stands (live pass closed)."""
+        levels = len(self._utt_levels)
         if self.whole_utterance:
-            hyp, segments = self._decode_whole(self._trimmed(b"".join(self._utt_audio)))
+            audio = self._trimmed(b"".join(self._utt_audio))
+            levels = len(audio) // 320  # the checks see what the final pass saw
+            hyp, segments = self._decode_whole(audio)
         else:
             hyp = self._decoder.hyp()
             segments = list(self._decoder.seg() or []) if hyp is not None else []
-        if self._pending is not None:
-            self._activate(self._pending)
         raw = hyp.hypstr if hyp is not None else ""
         if not raw:
-            return Hypothesis("", 0.0, raw="", reason="no-words")
+            return Hypothesis("", 0.0, raw="", reason="no-words"), None
         words = [s for s in segments if not s.word.startswith(("<", "["))]
         key = phrase_key(raw)
         if key not in self._phrase_keys:
             garbage = any(s.word.split("(")[0] in self._garbage for s in words)
-            return Hypothesis("", 0.0, raw=raw, reason="garbage" if garbage else "partial")
-        ev = self._evidence(raw, words, segments)
-        self.last_evidence = ev
+            return Hypothesis("", 0.0, raw=raw, reason="garbage" if garbage else "partial"), None
+        ev = self._evidence(raw, words, segments, self._utt_levels[:levels])
         confidence = float(np.clip(ev.posterior * (1.0 - ev.unexplained), 0.0, 1.0))
         reason = self._judge(ev)
         if reason:
-            return Hypothesis("", confidence, raw=raw, reason=reason)
-        return Hypothesis(" ".join(spoken_words(raw)), max(confidence, 0.05), raw=raw)
+            return Hypothesis("", confidence, raw=raw, reason=reason), ev
+        return Hypothesis(" ".join(spoken_words(raw)), max(confidence, 0.05), raw=raw), ev
 
-    def _evidence(self, raw: str, words: list[Any], segments: list[Any]) -> Evidence:
-        levels = np.array(self._utt_levels)
+    def _evidence(
+        self, raw: str, words: list[Any], segments: list[Any], utt_levels: Sequence[float]
+    ) -> Evidence:
+        levels = np.array(utt_levels)
         floor = float(np.percentile(levels, 10)) if levels.size else -100.0
         speech = levels > max(floor + 10.0, -50.0)
         quiet = [s for s in segments if s.word.startswith(("<", "["))]
@@ -409,8 +457,9 @@ class PocketsphinxRecognizer(StreamingRecognizer):
     def reset(self) -> None:
         super().reset()
         if self._in_utt:
-            self._decoder.end_utt()
+            self._close_live()
             self._in_utt = False
+            self._ahead = None
 
     def close(self) -> None:
         self._decoder = None
