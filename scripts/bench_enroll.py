@@ -2,7 +2,8 @@
 
 `run(quick)` returns {"title", "rows", "markdown"} for scripts/bench.py, and
 writes bench/enroll.md and bench/enroll.png. Run alone:
-`python scripts/bench_enroll.py [--quick] [--json]`.
+`python scripts/bench_enroll.py [--quick] [--json]`; `--live` instead times a whole
+guided enrollment over a PulseAudio loop (`live_timing`, bench/enroll-live.json).
 
 Data: `../shared/speech-corpus/enroll/` (Speech Commands speakers with 3-5
 takes of each of yes no up down left right on off stop go). Per speaker, the
@@ -48,6 +49,7 @@ TALK = (
 )
 ADAPT = os.environ.get("BENCH_ENROLL_MLLR", "1") != "0"
 """Also learn an MLLR transform per speaker (BENCH_ENROLL_MLLR=0: templates only)."""
+LIVE_JSON = REPO / "bench" / "enroll-live.json"
 TARGETS = {"right_median": 0.85, "false_accept_oog": 0.03, "fit_s": 60.0, "load_s": 0.5}
 
 
@@ -247,15 +249,21 @@ def markdown(rows: list[dict[str, Any]], quick: bool,
         f"the template check: {max(r['decode_ms_per_clip'] for r in rows):.0f} ms per 1.6 s clip.",
     ]
     if live is not None:
+        timed = ""
+        if LIVE_JSON.is_file():
+            t = json.loads(LIVE_JSON.read_text(encoding="utf-8"))
+            timed = (f" Timed whole over a PulseAudio loop with a generated person answering "
+                     f"(`--live`, {t['measured']}): {t['seconds'] / 60:.1f} min, "
+                     f"{len(t['asked_again'])} takes asked again.")
         lines.append(
             f"- live enrollment of the squat routine: {live[0]} takes, about "
             f"{live[1] / 60:.1f} min (`enroll_live.estimate_s`, the coach's prompts as espeak-ng "
-            "renders them, no take asked again). It was 4.5 min by the same count with \"Say: "
-            "...\" before every take, a 0.8 s wait after each and 7 s for each sentence. Two "
-            "minutes is out of reach with these takes: the 58 phrase takes alone come to 2.5 "
-            "min (prompt, reaction, the phrase, the half second that ends it), the quiet and "
-            "the sentences to 0.9; two takes of each command instead of three would save 0.4 "
-            "min and cost 93 -> 84 % right (below)."
+            f"renders them, no take asked again).{timed} It was 4.5 min by the same count with "
+            "\"Say: ...\" before every take, a 0.8 s wait after each and 7 s for each sentence. "
+            "Two minutes is out of reach with these takes: the 58 phrase takes alone come to "
+            "2.5 min (prompt, reaction, the phrase, the half second that ends it), the quiet "
+            "and the sentences to 0.9; two takes of each command instead of three would save "
+            "0.4 min and cost 93 -> 84 % right (below)."
         )
     lines += ["", "![before and after per speaker](enroll.png)", "", CHOSEN]
     return "\n".join(lines)
@@ -321,6 +329,62 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def live_timing() -> dict[str, Any]:
+    """Time a whole guided enrollment of the squat routine, as a person would go through it:
+    the real capture (LiveEnrollment, MicSource) over a PulseAudio null-sink loop, the
+    coach's real voice into it, and a generated "person" (espeak-ng en-gb, after a 0.5 s
+    reaction) answering each prompt. For the time only: a generated voice says nothing
+    about accuracy. Writes bench/enroll-live.json, which the markdown quotes."""
+    import threading
+
+    from tests.support.pulse import pulse_loop
+    from voicecoach.commands.enroll import _speaker
+    from voicecoach.commands.enroll_live import (
+        REACTION_S,
+        LiveEnrollment,
+        Prompt,
+        estimate_s,
+        plan,
+    )
+    from voicecoach.routine import load_routine
+    from voicecoach.speech.audio import MicSource
+    from voicecoach.voice.audio import resample
+    from voicecoach.voice.engine import EspeakEngine
+
+    os.environ["VOICECOACH_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-enroll-live-")
+    prompts = plan(load_routine("squat"))
+    person = EspeakEngine()
+    lines: list[str] = []
+    with pulse_loop() as loop:
+        def answer(prompt: Prompt, n: int) -> None:
+            if prompt.text is None and prompt.source == "room":
+                return
+            text = prompt.text or prompt.say.split(": ", 1)[1]
+            clip = person.render(text, "en-gb", 165)
+            samples = resample(clip.samples, clip.rate, loop.rate)
+
+            def play() -> None:
+                time.sleep(REACTION_S)
+                loop.play(samples, lead=0.0)
+
+            threading.Thread(target=play, daemon=True).start()
+
+        session = LiveEnrollment("bench", prompts, MicSource(loop.device),
+                                 speak=_speaker(loop.device, None, None, False),
+                                 show=lines.append, on_listen=answer)
+        started = time.monotonic()
+        session.run()
+        wall = time.monotonic() - started
+    out = {"routine": "squat", "takes": sum(p.takes for p in prompts),
+           "seconds": round(wall, 1), "estimate_s": round(estimate_s(prompts), 1),
+           "asked_again": session.reasked, "measured": time.strftime("%Y-%m-%d")}
+    LIVE_JSON.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
 if __name__ == "__main__":
+    if "--live" in sys.argv:
+        print(json.dumps(live_timing(), indent=1))
+        sys.exit(0)
     res = run(quick="--quick" in sys.argv)
     print(json.dumps(res["rows"], indent=1) if "--json" in sys.argv else res["markdown"])
