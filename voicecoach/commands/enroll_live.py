@@ -181,6 +181,8 @@ class LiveEnrollment:
         done_before = sum(p.takes for p in self.prompts) - len(todo)
         if done_before:
             self.show(f"resuming: {done_before} takes already recorded")
+        if not todo:
+            return 0  # every take is there: only the fit is left (no mic needed for it)
         self.mic.open()
         try:
             for i, (prompt, n) in enumerate(todo, 1):
