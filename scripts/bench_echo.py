@@ -21,8 +21,9 @@ speaker's own tap, the ears (listen thread, gate, pocketsphinx) listen as in
   delays no sample: every chunk goes out as it came in, cancelled).
 
 Run through scripts/bench.py (`--only echo`), or alone:
-`.venv/bin/python scripts/bench_echo.py [--quick] [--method=webrtc|speex|pulse-speex]...
-[--per-word=N] [--all-texts]`.
+`.venv/bin/python scripts/bench_echo.py [--quick] [--method=webrtc|speex|pulse-speex|...]...
+[--per-word=N] [--all-texts] [--levels=0,6,12] [--parts=silence,over,self]
+[--duplex-confidence=X] [--json=PATH]`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 LEVELS = (0, 6, 12)
+DUPLEX_CONFIDENCE: float | None = None
+"""`--duplex-confidence=X`: the gate's confidence over the coach, instead of the shipped one
+(to measure what a threshold costs in commands and buys in self-triggers)."""
 TARGETS = {"gap_points_at_6db": 10.0, "self_triggers": 0, "hush_p95_ms": 100.0, "cpu": 0.20}
 
 
@@ -78,16 +82,43 @@ def _wait_heard(duplex: Any, mark: int, word: str, timeout: float) -> tuple[bool
     return bool(hit), (hit[0][3] if hit else None), [h[0] for h in got if h[0] != word]
 
 
+def outcome(word: str, cue: str | None, heard: list[tuple[str, float, bool, float, str]]) -> str:
+    """Why a clip was or was not heard: "heard", "nothing", "gated: own words" (all its words
+    are in the cue the coach was saying), "gated: confidence", or the recognizer's reason
+    ("garbage", "partial", "unexplained-speech", ...); the first that applies, in that order."""
+    from voicecoach.speech.gate import spoken_keys
+
+    if any(h[2] and h[0] == word for h in heard):
+        return "heard"
+    mine = [h for h in heard if not h[2]]
+    if not mine:
+        return "wrong" if heard else "nothing"
+    own = set(spoken_keys(cue)) if cue else set()
+    reasons = []
+    for text, _conf, _ok, _t, reason in mine:
+        if reason == "gated":
+            reasons.append("gated: own words" if set(spoken_keys(text)) <= own
+                           else "gated: confidence")
+        else:
+            reasons.append(reason or "rejected")
+    return reasons[0]
+
+
 def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
-                method: str = "speex", seed: int = 0) -> dict[str, Any]:
+                method: str = "speex", seed: int = 0,
+                levels: tuple[int, ...] = LEVELS) -> dict[str, Any]:
     """Every clip at every level, over a long cue (coach=True) or in silence."""
+    from collections import Counter
+
     from tests.app.echoloop import Duplex, level
 
     rng = random.Random(seed)
     cues = _long_cues()
-    duplex = Duplex(_phrases(), method=method)
-    heard = {db: 0 for db in LEVELS}
-    wrong = {db: 0 for db in LEVELS}
+    duplex = _tuned(Duplex(_phrases(), method=method))
+    heard = {db: 0 for db in levels}
+    wrong = {db: 0 for db in levels}
+    why: dict[int, Counter[str]] = {db: Counter() for db in levels}
+    evidence: list[dict[str, Any]] = []
     hush_ms: list[float] = []
     end_to_quiet_ms: list[float] = []
     converged_after: float | None = None
@@ -101,16 +132,21 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
             if duplex.canceller is not None and duplex.canceller.converged:
                 converged_after = round(time.monotonic() - t0, 1)
         for n, (word, clip) in enumerate(clips):
-            for db in LEVELS:
+            for db in levels:
                 mark = len(duplex.collector.heard)
-                if coach:
-                    duplex.say(cues[(n * len(LEVELS) + db) % len(cues)])
+                cue = cues[(n * len(LEVELS) + db) % len(cues)] if coach else None
+                if cue is not None:
+                    duplex.say(cue)
                     duplex.started.wait(10)
                     time.sleep(rng.uniform(1.0, 2.5))
                 duplex.speak(loop, level(clip, db))
                 ok, at, others = _wait_heard(duplex, mark, word, len(clip) / 16000 + 1.5)
                 heard[db] += ok
                 wrong[db] += len(others)
+                got = list(duplex.collector.heard[mark:])
+                why[db][outcome(word, cue, got)] += 1
+                evidence.append({"word": word, "db": db, "ok": ok,
+                                 "got": [(h[0], round(h[1], 2), h[2], h[4]) for h in got]})
                 if coach:
                     if ok and at is not None and duplex.ended.wait(2.0) \
                             and duplex.last_end > at:
@@ -133,8 +169,15 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
     finally:
         duplex.close()
     return {"heard": heard, "wrong": wrong, "of": len(clips), "hush_ms": hush_ms,
+            "why": {db: dict(c) for db, c in why.items()}, "evidence": evidence,
             "end_to_quiet_ms": end_to_quiet_ms, "cpu": cpu, "chunk_ms": chunk_ms,
             "erle_db": erle, "converged_after_s": converged_after}
+
+
+def _tuned(duplex: Any) -> Any:
+    if DUPLEX_CONFIDENCE is not None:
+        duplex.ears.gate.duplex_confidence = DUPLEX_CONFIDENCE
+    return duplex
 
 
 def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, Any]:
@@ -151,7 +194,7 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
         texts = list(routine_texts(routine))
         if quick:
             texts = texts[:12]
-        duplex = Duplex(tuple(all_phrases(routine)), method=method)
+        duplex = _tuned(Duplex(tuple(all_phrases(routine)), method=method))
         try:
             duplex.start()
             for text in texts:
@@ -176,16 +219,18 @@ METHODS = ("webrtc", "speex")
 
 
 def measure(method: str, quick: bool, per_word: int | None = None,
-            all_texts: bool | None = None) -> dict[str, Any]:
+            all_texts: bool | None = None, levels: tuple[int, ...] = LEVELS,
+            parts: tuple[str, ...] = ("silence", "over", "self")) -> dict[str, Any]:
     """One canceller: silence baseline, over the coach, self-triggers, each in a fresh loop."""
-    from tests.app.echoloop import command_clips, pulse_room
+    from tests.app.echoloop import SERVER_CANCELLERS, command_clips, pulse_room
     from tests.support.pulse import pulse_loop
 
     clips = command_clips(per_word=per_word or (1 if quick else 4))
-    out: dict[str, Any] = {"method": method, "clips": len(clips)}
-    for part in ("silence", "over", "self"):
+    out: dict[str, Any] = {"method": method, "clips": len(clips), "levels": levels,
+                           "load": os.getloadavg()[0]}
+    for part in parts:
         with pulse_loop() as loop:
-            if method in ("webrtc", "pulse-speex", "speex-room"):
+            if method in SERVER_CANCELLERS or method == "speex-room":
                 pulse_room(loop, method)
             time.sleep(0.5)
             cpu0, wall0 = _daemon_cpu(loop), time.monotonic()
@@ -193,7 +238,8 @@ def measure(method: str, quick: bool, per_word: int | None = None,
                 out[part] = self_triggers(loop, quick if all_texts is None else not all_texts,
                                           method)
             else:
-                out[part] = over_speech(loop, clips, coach=part == "over", method=method)
+                out[part] = over_speech(loop, clips, coach=part == "over", method=method,
+                                        levels=levels)
             out[part]["daemon_cpu"] = round((_daemon_cpu(loop) - cpu0)
                                             / (time.monotonic() - wall0), 4)
     return out
@@ -206,52 +252,70 @@ def _daemon_cpu(loop: Any) -> float:
 
 
 def _rows(res: dict[str, Any]) -> list[dict[str, Any]]:
-    n, silence, over, selft = res["clips"], res["silence"], res["over"], res["self"]
+    n, levels = res["clips"], res.get("levels", LEVELS)
+    silence, over, selft = res.get("silence"), res.get("over"), res.get("self")
     rows = []
-    for db in LEVELS:
-        s, o = 100 * silence["heard"][db] / n, 100 * over["heard"][db] / n
-        rows.append({"metric": f"heard at +{db} dB", "value": round(o, 1),
-                     "silence": round(s, 1), "gap_points": round(s - o, 1),
-                     "wrong": over["wrong"][db]})
-    hush = over["hush_ms"]
-    cpu = over["cpu"]
-    rows += [
-        {"metric": "hush p95 (ms)", "value": _pct(hush, 95),
-         "detail": f"p50 {_pct(hush, 50)}, n={len(hush)}"},
-        {"metric": "self-triggers", "value": len(selft["triggers"]),
-         "detail": f"{selft['spoken']} texts; {selft['triggers']}"},
-        {"metric": "canceller CPU (fraction of one core)",
-         "value": round(cpu, 4) if cpu is not None else "in the sound server",
-         "detail": (f"{over['chunk_ms']:.2f} ms per 50 ms chunk; ERLE {over['erle_db']} dB"
-                    if over["chunk_ms"] is not None else "")
-         + f"; PulseAudio daemon: {over['daemon_cpu']} over the coach, "
-           f"{silence['daemon_cpu']} in silence"},
-    ]
+    for db in levels:
+        s = 100 * silence["heard"][db] / n if silence else None
+        o = 100 * over["heard"][db] / n if over else None
+        rows.append({"metric": f"heard at +{db} dB", "value": _round(o), "silence": _round(s),
+                     "gap_points": _round(s - o) if s is not None and o is not None else None,
+                     "wrong": over["wrong"][db] if over else None,
+                     "why": over["why"][db] if over else None,
+                     "why_silence": silence["why"][db] if silence else None})
+    if over:
+        hush, cpu = over["hush_ms"], over["cpu"]
+        rows.append({"metric": "hush p95 (ms)", "value": _pct(hush, 95),
+                     "detail": f"p50 {_pct(hush, 50)}, n={len(hush)}"})
+    if selft:
+        rows.append({"metric": "self-triggers", "value": len(selft["triggers"]),
+                     "detail": f"{selft['spoken']} texts; {selft['triggers']}"})
+    if over:
+        rows.append({
+            "metric": "canceller CPU (fraction of one core)",
+            "value": round(cpu, 4) if cpu is not None else "in the sound server",
+            "detail": (f"{over['chunk_ms']:.2f} ms per 50 ms chunk; ERLE {over['erle_db']} dB"
+                       if over["chunk_ms"] is not None else "")
+            + f"; PulseAudio daemon: {over['daemon_cpu']} over the coach"
+            + (f", {silence['daemon_cpu']} in silence" if silence else "")})
     return rows
 
 
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)
+
+
+def _why(counts: dict[str, int] | None) -> str:
+    """A reason histogram, most common first: "heard 12, gated: own words 3, ..."."""
+    if not counts:
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def run(quick: bool = False, methods: tuple[str, ...] = METHODS, per_word: int | None = None,
-        all_texts: bool | None = None) -> dict[str, Any]:
+        all_texts: bool | None = None, levels: tuple[int, ...] = LEVELS,
+        parts: tuple[str, ...] = ("silence", "over", "self")) -> dict[str, Any]:
     from voicecoach.speech.echo import available
 
     results = []
     for method in methods:
         if method in ("speex", "speex-room") and available():
             continue
-        results.append(measure(method, quick, per_word, all_texts))
+        results.append(measure(method, quick, per_word, all_texts, levels, parts))
     md = []
     all_rows = []
     for res in results:
         rows = _rows(res)
         all_rows.append({"method": res["method"], "rows": rows})
-        md += [f"### {res['method']}", "",
-               "| metric | over the coach | silence | gap (points) | wrong |",
-               "|---|---|---|---|---|"]
-        for row in rows[:3]:
+        md += [f"### {res['method']} (load average {res['load']:.1f})", "",
+               "| metric | over the coach | silence | gap (points) | wrong | why, over the coach "
+               "| why, in silence |", "|---|---|---|---|---|---|---|"]
+        for row in rows[:len(levels)]:
             md.append(f"| {row['metric']} | {row['value']} | {row['silence']} | "
-                      f"{row['gap_points']} | {row['wrong']} |")
+                      f"{row['gap_points']} | {row['wrong']} | {_why(row['why'])} | "
+                      f"{_why(row['why_silence'])} |")
         md += ["", "| metric | value | detail |", "|---|---|---|"]
-        for row in rows[3:]:
+        for row in rows[len(levels):]:
             md.append(f"| {row['metric']} | {row['value']} | {row['detail']} |")
         md.append("")
     n = results[0]["clips"] if results else 0
@@ -265,9 +329,20 @@ def run(quick: bool = False, methods: tuple[str, ...] = METHODS, per_word: int |
 if __name__ == "__main__":
     chosen = tuple(a.split("=", 1)[1] for a in sys.argv if a.startswith("--method="))
     per = [int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--per-word=")]
+    for arg in sys.argv:
+        if arg.startswith("--duplex-confidence="):
+            DUPLEX_CONFIDENCE = float(arg.split("=", 1)[1])
     result = run(quick="--quick" in sys.argv, methods=chosen or METHODS,
                  per_word=per[0] if per else None,
-                 all_texts=True if "--all-texts" in sys.argv else None)
+                 all_texts=True if "--all-texts" in sys.argv else None,
+                 levels=tuple(int(x) for a in sys.argv if a.startswith("--levels=")
+                              for x in a.split("=", 1)[1].split(",")) or LEVELS,
+                 parts=tuple(x for a in sys.argv if a.startswith("--parts=")
+                             for x in a.split("=", 1)[1].split(","))
+                 or ("silence", "over", "self"))
     print(result["markdown"])
+    for a in sys.argv:
+        if a.startswith("--json="):
+            Path(a.split("=", 1)[1]).write_text(json.dumps(result["results"], default=str))
     print(json.dumps({k: v for k, v in result.items() if k != "markdown"}, indent=1,
                      default=str)[:4000])

@@ -36,6 +36,7 @@ ECHO_DBFS = -34.0
 """The coach's voice at the mic, active-speech RMS (a speaker a couple of metres away)."""
 NOISE_DBFS = -65.0
 QUEUE_SECONDS = 0.1
+OUTPUT_LATENCY = 0.2
 
 
 def room_ir(delay_s: float = 0.04, rt60: float = 0.25, seed: int = 1) -> np.ndarray:
@@ -150,23 +151,34 @@ class Collector(SelfTriggerCollector):
         pass
 
 
+SERVER_CANCELLERS: dict[str, tuple[str, str]] = {
+    "webrtc": ("webrtc", "analog_gain_control=0 digital_gain_control=0"),
+    "webrtc-nons": ("webrtc", "analog_gain_control=0 digital_gain_control=0 noise_suppression=0"),
+    "webrtc-ext": ("webrtc", "analog_gain_control=0 digital_gain_control=0 extended_filter=1"),
+    "webrtc-mobile": ("webrtc", "analog_gain_control=0 digital_gain_control=0 mobile=1"),
+    "pulse-speex": ("speex", "agc=0 denoise=0"),
+    "pulse-speex-es": ("speex", "agc=0 denoise=1 echo_suppress=1 echo_suppress_attenuation=-40 "
+                                "echo_suppress_attenuation_active=-15"),
+}
+"""Methods whose canceller is PulseAudio's module-echo-cancel: (aec_method, aec_args)."""
+
+
 def pulse_room(loop: Any, method: str, delay_ms: int = 40) -> None:
-    """The loop's air for `method` "pulse-room" / "webrtc": what plays on `vsink` reaches a
-    `room` sink `delay_ms` later (module-loopback); the mic is `room.monitor`, and a person
-    speaks into `room` (`play_into_room`). "webrtc"/"pulse-speex": PulseAudio's
-    module-echo-cancel between them (source `ec_src`, sink `ec_sink`), made the defaults
-    the app opens."""
+    """The loop's air for `method` "speex-room" or one of `SERVER_CANCELLERS`: what plays on
+    `vsink` reaches a `room` sink `delay_ms` later (module-loopback); the mic is
+    `room.monitor`, and a person speaks into `room` (`play_into_room`). With a server
+    canceller, PulseAudio's module-echo-cancel sits between them (source `ec_src`, sink
+    `ec_sink`), made the defaults the app opens."""
     from tests.support.pulse import reinit_portaudio
 
     loop.pactl("load-module", "module-null-sink", "sink_name=room", "rate=48000", "channels=1")
     loop.pactl("load-module", "module-loopback", "source=vsink.monitor", "sink=room",
                f"latency_msec={delay_ms}", "source_dont_move=true", "sink_dont_move=true")
-    if method in ("webrtc", "pulse-speex"):
-        args = ('aec_args="analog_gain_control=0 digital_gain_control=0"' if method == "webrtc"
-                else 'aec_args="agc=0 denoise=0"')
+    if method in SERVER_CANCELLERS:
+        aec, args = SERVER_CANCELLERS[method]
         loop.pactl("load-module", "module-echo-cancel", "source_master=room.monitor",
-                   "sink_master=vsink", f"aec_method={method.removeprefix('pulse-')}",
-                   "source_name=ec_src", args, "sink_name=ec_sink")
+                   "sink_master=vsink", f"aec_method={aec}", "source_name=ec_src",
+                   f'aec_args="{args}"', "sink_name=ec_sink")
         loop.pactl("set-default-sink", "ec_sink")
         loop.pactl("set-default-source", "ec_src")
     else:
@@ -196,7 +208,8 @@ class Duplex:
     """Speaker + room mic + canceller + ears, wired as `voicecoach run --echo-cancel` wires them.
 
     `method`: "speex" (the in-process canceller on a `RoomMic`), "none" (today's gate on a
-    `RoomMic`), "speex-room"/"webrtc"/"pulse-speex" (after `pulse_room`: PulseAudio's air)."""
+    `RoomMic`), "speex-room" or a `SERVER_CANCELLERS` method (after `pulse_room`: PulseAudio's
+    air)."""
 
     def __init__(self, phrases: tuple[str, ...], *, echo_cancel: bool = True,
                  engine: str = "pocketsphinx", device: str = "pulse",
@@ -246,7 +259,8 @@ class Duplex:
             on_end(say_id, t, completed)
 
         self.speaker = Speaker(VoiceSettings(device=device, volume=min(1.0, volume),
-                                             queue_seconds=QUEUE_SECONDS),
+                                             queue_seconds=QUEUE_SECONDS,
+                                             latency=OUTPUT_LATENCY),
                                on_start=on_start, on_end=on_end_at,
                                on_play=reference.push if reference is not None else None,
                                on_flush=reference.cut if reference is not None else None)
