@@ -253,17 +253,21 @@ def markdown(rows: list[dict[str, Any]], quick: bool,
         if LIVE_JSON.is_file():
             t = json.loads(LIVE_JSON.read_text(encoding="utf-8"))
             timed = (f" Timed whole over a PulseAudio loop with a generated person answering "
-                     f"(`--live`, {t['measured']}): {t['seconds'] / 60:.1f} min, "
-                     f"{len(t['asked_again'])} takes asked again.")
+                     f"0.5 s after each prompt (`--live`, {t['measured']}): "
+                     f"{t['seconds'] / 60:.1f} min, {len(t['asked_again'])} takes asked again, "
+                     f"{t.get('room_from_gaps_s', 0):.0f} s of room noise from the quiet "
+                     f"around the takes and {t.get('room_recorded_s', 0):.0f} s recorded "
+                     "for it.")
         lines.append(
             f"- live enrollment of the squat routine: {live[0]} takes, about "
             f"{live[1] / 60:.1f} min (`enroll_live.estimate_s`, the coach's prompts as espeak-ng "
-            f"renders them, no take asked again).{timed} It was 4.5 min by the same count with "
-            "\"Say: ...\" before every take, a 0.8 s wait after each and 7 s for each sentence. "
-            "Two minutes is out of reach with these takes: the 58 phrase takes alone come to "
-            "2.5 min (prompt, reaction, the phrase, the half second that ends it), the quiet "
-            "and the sentences to 0.9; two takes of each command instead of three would save "
-            "0.4 min and cost 93 -> 84 % right (below)."
+            f"renders them, no take asked again).{timed} It was 3.4 min (62 takes, timed 3.3): "
+            "three takes of every command, \"Say: ...\" before each phrase, the coach reading "
+            "each sentence out first, a separate 20 s of quiet, and the user's reaction counted "
+            "after the prompt's tail instead of during it. Now three takes only of the words "
+            "said mid-set (next, repeat, pause, resume, stop, why), two of the other built-ins "
+            "and of each correction; the room noise is the quiet before and after each take. "
+            "Two takes of every word would cost 93 -> 84 % right (below)."
         )
     lines += ["", "![before and after per speaker](enroll.png)", "", CHOSEN]
     return "\n".join(lines)
@@ -344,7 +348,7 @@ def live_timing() -> dict[str, Any]:
     import threading
 
     from tests.support.pulse import pulse_loop
-    from voicecoach.commands.enroll import _speaker
+    from voicecoach.commands.enroll import ECHO_WAIT_S, _speaker
     from voicecoach.commands.enroll_live import (
         REACTION_S,
         LiveEnrollment,
@@ -362,28 +366,43 @@ def live_timing() -> dict[str, Any]:
     person = EspeakEngine()
     lines: list[str] = []
     with pulse_loop() as loop:
+        coach = _speaker(loop.device, None, None, False)
+        heard = [time.monotonic()]
+
+        def speak(text: str) -> None:
+            coach(text)
+            heard[0] = time.monotonic() - ECHO_WAIT_S  # when the prompt stopped sounding
+
         def answer(prompt: Prompt, n: int) -> None:
             if prompt.text is None and prompt.source == "room":
                 return
             text = prompt.text or prompt.say.split(": ", 1)[1]
             clip = person.render(text, "en-gb", 165)
             samples = resample(clip.samples, clip.rate, loop.rate)
+            start = heard[0] + REACTION_S  # a person reacts to the prompt, not to the mic
 
             def play() -> None:
-                time.sleep(REACTION_S)
+                time.sleep(max(0.0, start - time.monotonic()))
                 loop.play(samples, lead=0.0)
 
             threading.Thread(target=play, daemon=True).start()
 
         session = LiveEnrollment("bench", prompts, MicSource(loop.device),
-                                 speak=_speaker(loop.device, None, None, False),
-                                 show=lines.append, on_listen=answer)
+                                 speak=speak, show=lines.append, on_listen=answer)
         started = time.monotonic()
         session.run()
         wall = time.monotonic() - started
+        rows = session.store.rows()
+        room = {r["file"]: r["source"] for r in rows if r["text"] is None}
+        takes = session.store.load()
+        files = [r["file"] for r in rows]
+        secs = {f: len(t.pcm) / 32000 for f, t in zip(files, takes, strict=True)}
+        gaps = sum(secs[f] for f, src in room.items() if src == "room gaps")
+        recorded = sum(secs[f] for f, src in room.items() if src == "room")
     out = {"routine": "squat", "takes": sum(p.takes for p in prompts),
            "seconds": round(wall, 1), "estimate_s": round(estimate_s(prompts), 1),
-           "asked_again": session.reasked, "measured": time.strftime("%Y-%m-%d")}
+           "asked_again": session.reasked, "room_from_gaps_s": round(gaps, 1),
+           "room_recorded_s": round(recorded, 1), "measured": time.strftime("%Y-%m-%d")}
     LIVE_JSON.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return out
 

@@ -54,6 +54,8 @@ def _person(loop: PulseLoop, files: dict[str, list[Path]],
 
     def on_listen(prompt: object, n: int) -> None:
         word = prompt.text  # type: ignore[attr-defined]
+        if word is None:
+            return  # room noise: the person stays quiet
         attempt = attempts.get((word, n), 0)
         attempts[(word, n)] = attempt + 1
         samples = _loop_samples(files[word][n], gain(word, n, attempt))
@@ -115,7 +117,10 @@ def test_live_enrollment_records_checks_and_fits(loop: PulseLoop, data_dir: Path
                       "(tone)", "Say: up", "(tone)"], spoken
     assert session.reasked == ["no: " + session.reasked[0].split(": ", 1)[1]]  # type: ignore[attr-defined]
     rows = session.store.rows()  # type: ignore[attr-defined]
-    assert sorted(r["text"] for r in rows) == sorted(w for w in WORDS for _ in range(2))
+    said = sorted(r["text"] for r in rows if r["text"])
+    assert said == sorted(w for w in WORDS for _ in range(2))
+    # The quiet around the takes is kept as room noise (one take: less than GAP_TAKE_S).
+    assert [r["source"] for r in rows if r["text"] is None] == ["room gaps"]
     report = fit_user("ann", routine=str(Path(__file__).parent / "words.toml"),
                       engine="pocketsphinx")
     assert report.profile.n_takes == 6 and not report.skipped
@@ -156,14 +161,16 @@ def test_ctrl_c_keeps_the_takes_and_a_second_run_resumes(loop: PulseLoop, data_d
     for t in threads:
         t.join(5)
     kept = first.store.rows()  # type: ignore[attr-defined]
-    assert [r["text"] for r in kept] == ["yes", "yes", "no"]
+    # The takes, and the room noise gathered around them so far (kept too).
+    assert [r["text"] for r in kept] == ["yes", "yes", "no", None]
+    assert kept[-1]["source"] == "room gaps"
     second = _session(loop, answer, lines)
     todo = [(p.text, n) for p, n in second.remaining()]  # type: ignore[attr-defined]
     assert todo == [("no", 1), ("up", 0), ("up", 1)]
     second.run()  # type: ignore[attr-defined]
     for t in threads:
         t.join(5)
-    assert len(second.store.rows()) == 6  # type: ignore[attr-defined]
+    assert len([r for r in second.store.rows() if r["text"]]) == 6  # type: ignore[attr-defined]
     assert any(line.startswith("resuming: 3 takes") for line in lines)
 
 
@@ -184,7 +191,43 @@ def test_the_coach_voice_prompt_is_not_part_of_the_take(loop: PulseLoop, data_di
     for t in threads:
         t.join(5)
     assert session.reasked == [], lines
-    takes = session.store.load()
+    stored = session.store.load()
+    takes = [t for t in stored if t.text is not None]
     assert [t.text for t in takes] == ["yes", "yes", "no"]  # the blip is not a take either
+    # The room noise cut from around the takes holds neither the coach nor the words.
+    from voicecoach.commands.enroll_live import _peak_db
+
+    room = [t for t in stored if t.text is None]
+    assert [t.source for t in room] == ["room gaps"] and _peak_db(room[0].pcm) < -50
     assert all(take_problem(t.pcm) is None for t in takes)
     assert all(len(t.pcm) / 32000 < 2.0 for t in takes)  # the word and a little room, no prompt
+
+
+def test_room_noise_comes_from_the_quiet_around_the_takes(loop: PulseLoop, data_dir: Path) -> None:
+    """Only what the takes' quiet leaves short of the room noise asked for is recorded."""
+    from voicecoach.commands.enroll import TONE, LiveEnrollment, Prompt
+    from voicecoach.speech.audio import MicSource
+
+    on_listen, threads = _person(loop, _files())
+    spoken: list[str] = []
+    lines: list[str] = []
+    prompts = [Prompt(w, 2, f"Say: {w}", again=TONE) for w in ("yes", "no")]
+    session = LiveEnrollment("ann", [*prompts, Prompt(None, 1, "Stay quiet", 8.0, "room")],
+                             MicSource(loop.device), speak=spoken.append, show=lines.append,
+                             on_listen=on_listen)
+    session.run()
+    for t in threads:
+        t.join(5)
+    rows = session.store.rows()
+    gaps = [r for r in rows if r["source"] == "room gaps"]
+    asked = [r for r in rows if r["source"] == "room"]
+    assert len(gaps) == 1 and len(asked) == 1, rows
+    assert 7.9 <= session.room_s() < 10.0, session.room_s()
+    said = spoken[-1]
+    assert said.startswith("Now stay quiet, please, for ") and said != "Stay quiet", spoken
+    assert int(said.split("for ")[1].split()[0]) < 8  # less than all of it
+
+    # Asked for no more than the takes' quiet holds: nothing more is recorded.
+    again = LiveEnrollment("ann", [Prompt(None, 1, "Stay quiet", 1.5, "room")],
+                           MicSource(loop.device), speak=spoken.append, show=lines.append)
+    assert list(again.remaining()) == []

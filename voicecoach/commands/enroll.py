@@ -40,6 +40,8 @@ from voicecoach.speech.enrollment import (
 )
 
 DEFAULT_USER = "me"
+ECHO_WAIT_S = 0.15
+"""After a prompt has played: the room's echo of it dies down before the mic is read."""
 __all__ = ["LiveEnrollment", "Mic", "Prompt", "fit_user", "from_file", "live", "main", "plan"]
 
 
@@ -166,7 +168,7 @@ def _speaker(device: str | None, voice: str | None, rate: int | None,
                 samples = resample(samples, clip_rate, port.rate)
             for i in range(0, len(samples), port.block):
                 port.write(samples[i : i + port.block])
-            time.sleep(port.queued_seconds() + 0.15)  # the tail, and the room's echo of it
+            time.sleep(port.queued_seconds() + ECHO_WAIT_S)  # the tail, and the room's echo
         finally:
             port.close()
 

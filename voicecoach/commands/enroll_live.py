@@ -6,6 +6,7 @@ Shared by the `--no-tui` lines (commands/enroll.py) and the enrollment screen
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,20 @@ TALK = (
     "Could you turn the music down a little, please?",
 )
 """Ordinary talk read from the screen: the negatives (speech that must not be a command)."""
+READ = "Read aloud: "
+MID_SET = ("next", "repeat", "pause", "resume", "stop", "why")
+"""The built-in commands a lifter says during a set, under the bar or counting reps (the
+squat routine's voice-advanced steps end a set on "next"; pause, stop and resume are the
+safety words; repeat and why answer the cue just heard): three takes each."""
 NOISE_S = 20.0
+"""Room noise the fit gets in all: gathered from the quiet around the takes, the
+shortfall (if any) recorded at the end."""
+MIN_ROOM_S = 1.0
+"""A shortfall below this is not worth asking the user to stay quiet for."""
+GAP_GUARD_S = 0.15
+"""Room noise from a take's quiet keeps this far from its speech (a soft start, a breath)."""
+GAP_TAKE_S = 5.0
+"""Gathered quiet is stored as a room take every this many seconds (Ctrl-C keeps it)."""
 TALK_MAX_S = 8.0
 PHRASE_END_S = 0.5
 """Quiet after speech that ends a phrase's take: the session's own end of an utterance
@@ -34,6 +48,9 @@ TALK_END_S = 1.0
 PROMPT_TAIL_S = 0.25
 """Opening the output and the room's echo after each prompt (`_speaker`'s 0.15 s wait)."""
 REACTION_S = 0.5
+"""From the end of the prompt's sound to the user's first sound. The tail runs inside it:
+the user reacts to what they hear, not to the mic opening, so a take's recorded quiet
+before the speech is only `REACTION_S - PROMPT_TAIL_S`."""
 TONE = "(tone)"
 """What `speak` is given for the short "your turn" blip (voice/tones.py `listening`) that
 asks for each later take of a phrase: 0.06 s instead of saying the phrase again."""
@@ -49,43 +66,65 @@ class Prompt:
     text: str | None
     takes: int
     say: str
-    """What the screen shows, and what the coach says before the first take."""
+    """What the screen shows, and what the coach says again when a take is asked again."""
     seconds: float = 4.0
     """Longest a take may last; a phrase or a sentence ends sooner, once it is said."""
     source: str = ""
     again: str | None = None
     """What the coach says before each later take (None: `say` again); `TONE` for the blip:
     the user knows the phrase by then, and saying it again cost more time than the take."""
+    cue: str | None = None
+    """What the coach says before the first take, if not `say`: the phrase alone ("Say:"
+    once, at the start, then each phrase bare; 0.6 s less a phrase), or a short lead-in
+    instead of reading a whole sentence out that the screen shows."""
 
     def spoken(self, take: int) -> str:
-        return self.say if take == 0 or self.again is None else self.again
+        if take > 0 and self.again is not None:
+            return self.again
+        return self.say if self.cue is None else self.cue
 
 
-def plan(routine: Any, command_takes: int = 3, correction_takes: int = 2) -> list[Prompt]:
+def plan(routine: Any, command_takes: int = 3, other_takes: int = 2) -> list[Prompt]:
     """The built-in commands' first phrases, then the routine's corrections' first phrases,
-    then room noise and ordinary talk: what this user is likely to say, and what not.
+    then ordinary talk, then whatever room noise the quiet around the takes left short:
+    what this user is likely to say, and what not.
 
-    Three takes of each short command, two of each longer correction: measured, two
-    takes of each single word lose commands (bench/enroll.md); a correction's several
-    words are far apart from anything else the user says, and take twice as long.
+    Three takes of each built-in a lifter says mid-set (`MID_SET`: next, repeat, pause,
+    resume, stop, why), two of the rest (back, help, status, slower, faster, skip rest:
+    said between sets or once a session, where a miss costs a repeat) and of each
+    correction (its several words are far apart from anything else the user says, and
+    take twice as long). Measured: two takes of every single word lose commands
+    (93 -> 84 %, bench/enroll.md), so the words that matter most keep three.
     """
     from voicecoach.routine.phrases import phrase_key
 
     seen: set[str] = set()
     out: list[Prompt] = []
-    for phrases in routine.commands.values():
+
+    def add(phrase: str, takes: int) -> None:
+        seen.add(phrase_key(phrase))
+        cue = f"Say after me: {phrase}" if not out else phrase
+        out.append(Prompt(phrase, takes, f"Say: {phrase}", again=TONE, cue=cue))
+
+    for name, phrases in routine.commands.items():
         if phrases and phrase_key(phrases[0]) not in seen:
-            seen.add(phrase_key(phrases[0]))
-            out.append(Prompt(phrases[0], command_takes, f"Say: {phrases[0]}", again=TONE))
+            add(phrases[0], command_takes if name in MID_SET else other_takes)
     corrections = [c for s in routine.steps for c in s.corrections] + list(routine.corrections)
     for c in corrections:
         if c.when and phrase_key(c.when[0]) not in seen:
-            seen.add(phrase_key(c.when[0]))
-            out.append(Prompt(c.when[0], correction_takes, f"Say: {c.when[0]}", again=TONE))
-    out.append(Prompt(None, 1, "Now stay quiet, please, for twenty seconds.", NOISE_S, "room"))
+            add(c.when[0], other_takes)
     for i, sentence in enumerate(TALK):
-        out.append(Prompt(None, 1, f"Read aloud: {sentence}", TALK_MAX_S, f"talk {i + 1}"))
+        out.append(Prompt(None, 1, READ + sentence, TALK_MAX_S, f"talk {i + 1}",
+                          cue="Now read each line aloud." if i == 0 else TONE))
+    out.append(Prompt(None, 1, "Now stay quiet, please, for twenty seconds.", NOISE_S, "room"))
     return out
+
+
+def room_prompt(seconds: float) -> Prompt:
+    """The room-noise prompt for the shortfall left after the quiet around the takes."""
+    n = max(1, math.ceil(seconds - 0.05))
+    return Prompt(None, 1, f"Now stay quiet, please, for {n} second{'s' * (n != 1)}.",
+                  float(n), "room")
 
 
 def spoken_s(text: str) -> float:
@@ -97,21 +136,34 @@ def spoken_s(text: str) -> float:
     return 0.3 + 0.047 * len(text) + 0.37 * (text.count(":") + text.count(","))
 
 
+def gap_s(prompt: Prompt) -> float:
+    """Room noise one take of `prompt` leaves around its speech (estimated): the user's
+    reaction before it and the quiet that ends it, less `GAP_GUARD_S` each side."""
+    end = PHRASE_END_S if prompt.text is not None else TALK_END_S
+    return max(0.0, REACTION_S - PROMPT_TAIL_S - GAP_GUARD_S) + max(0.0, end - GAP_GUARD_S)
+
+
 def estimate_s(prompts: Sequence[Prompt], say_s: Callable[[str], float] = spoken_s) -> float:
     """Seconds a guided enrollment takes, with no take asked again: per take, the coach's
-    prompt (`say_s`) and its tail (0.25 s), the user's reaction (0.5 s), the phrase
-    (as long as the coach says it) and the quiet that ends the take; room noise: its
-    seconds; a sentence: about as long as the coach's reading of it."""
+    prompt (`say_s`), the user's reaction (0.5 s; the prompt's 0.25 s tail runs inside
+    it), the phrase (as long as the coach says it) and the quiet that ends the take;
+    a sentence: about as long as the coach would read it; room noise: what the takes'
+    quiet (`gap_s`) leaves short of `NOISE_S`, if that is `MIN_ROOM_S` or more."""
     total = 0.0
+    gaps = 0.0
     for p in prompts:
+        if p.text is None and p.source == "room":
+            short = p.seconds - gaps
+            if short >= MIN_ROOM_S:
+                total += say_s(room_prompt(short).say) + PROMPT_TAIL_S + short
+            continue
         for n in range(p.takes):
-            total += say_s(p.spoken(n)) + PROMPT_TAIL_S
-            if p.text is None and p.source == "room":
-                total += p.seconds
-            elif p.text is None:
-                total += REACTION_S + min(p.seconds, say_s(p.say)) + TALK_END_S
+            total += say_s(p.spoken(n)) + max(PROMPT_TAIL_S, REACTION_S)
+            if p.text is None:
+                total += min(p.seconds, say_s(p.say.removeprefix(READ))) + TALK_END_S
             else:
-                total += REACTION_S + say_s(p.text) + PHRASE_END_S
+                total += say_s(p.text) + PHRASE_END_S
+            gaps += gap_s(p)
     return total
 
 
@@ -164,15 +216,30 @@ class LiveEnrollment:
         """Set from another thread (the TUI's Ctrl-C): the run stops as Ctrl-C would."""
         self.store = TakeStore(user)
         self.reasked: list[str] = []
+        self._quiet: list[np.ndarray] = []
+        """Room noise cut from the takes' quiet, not yet stored (`GAP_TAKE_S`)."""
+
+    def room_s(self) -> float:
+        """Seconds of room noise stored so far (room takes and the takes' quiet) and held."""
+        import wave
+
+        stored = 0.0
+        for r in self.store.rows():
+            path = self.store.dir / r["file"]
+            if r["text"] is None and str(r.get("source", "")).startswith("room") and path.is_file():
+                with wave.open(str(path), "rb") as w:
+                    stored += w.getnframes() / w.getframerate()
+        return stored + sum(len(q) for q in self._quiet) / SAMPLE_RATE
 
     def remaining(self) -> Iterator[tuple[Prompt, int]]:
         """(prompt, take number) still to record: what an earlier run stored counts."""
         for p in self.prompts:
-            have = (
-                self.store.count(p.text)
-                if p.text is not None
-                else sum(1 for r in self.store.rows() if r.get("source") == p.source)
-            )
+            if p.text is None and p.source == "room":
+                have = int(self.room_s() >= p.seconds - MIN_ROOM_S)
+            elif p.text is not None:
+                have = self.store.count(p.text)
+            else:
+                have = sum(1 for r in self.store.rows() if r.get("source") == p.source)
             for n in range(have, p.takes):
                 yield p, n
 
@@ -186,12 +253,36 @@ class LiveEnrollment:
         self.mic.open()
         try:
             for i, (prompt, n) in enumerate(todo, 1):
-                self._one(prompt, n, i, len(todo))
+                if prompt.text is None and prompt.source == "room":
+                    self._store_quiet(0.0)
+                    short = prompt.seconds - self.room_s()
+                    if short < MIN_ROOM_S:
+                        self.show(f"[{i}/{len(todo)}] room noise: {self.room_s():.0f} s from the "
+                                  "quiet around the takes")
+                        continue
+                    prompt = room_prompt(short)
+                self._one(prompt, n, i, len(todo), full=bool(done_before) and i == 1)
         finally:
+            self._store_quiet(0.0)
             self.mic.close()
         return len(todo)
 
-    def _one(self, prompt: Prompt, n: int, i: int, total: int) -> None:
+    def _keep_quiet(self, pcm: bytes) -> None:
+        self._quiet.append(_quiet_around(pcm))
+        self._store_quiet(GAP_TAKE_S)
+
+    def _store_quiet(self, at_least_s: float) -> None:
+        """Store the held quiet as one room take once it is `at_least_s` long (and at
+        least 0.5 s: the decoder that replays the negatives refuses empty audio)."""
+        held = sum(len(q) for q in self._quiet) / SAMPLE_RATE
+        if held >= max(at_least_s, 0.5):
+            pcm = np.concatenate(self._quiet).astype("<i2").tobytes()
+            self.store.add(Take(pcm, None, "room gaps"))
+            self._quiet = []
+
+    def _one(self, prompt: Prompt, n: int, i: int, total: int, full: bool = False) -> None:
+        """`full`: say the prompt in full even where a blip or the bare phrase would do
+        (the first take after resuming: the user has not just heard the lead-in)."""
         for attempt in range(1, self.max_tries + 1):
             label = prompt.say if prompt.text is None else f"{prompt.say}  ({n + 1}/{prompt.takes})"
             if self.stop.is_set():
@@ -199,7 +290,7 @@ class LiveEnrollment:
             self.show(f"[{i}/{total}] {label}")
             if self.on_prompt is not None:
                 self.on_prompt(prompt, n, i, total)
-            self.speak(prompt.spoken(n) if attempt == 1 else prompt.say)
+            self.speak(prompt.spoken(n) if attempt == 1 and not full else prompt.say)
             self._drain()
             if self.on_listen is not None:
                 self.on_listen(prompt, n)
@@ -208,11 +299,14 @@ class LiveEnrollment:
             if prompt.text is None:
                 self.store.add(Take(pcm, None, prompt.source))
                 self.show(f"    recorded {len(pcm) / 2 / SAMPLE_RATE:.0f} s  [{level_bar(peak)}]")
+                if prompt.source != "room":
+                    self._keep_quiet(pcm)
                 return
             take = _cut(pcm)
             problem = take_problem(take)
             if problem is None:
                 self.store.add(Take(take, prompt.text, "mic"))
+                self._keep_quiet(pcm)
                 self.show(f"    ok  [{level_bar(peak)}] {peak:.0f} dBFS")
                 return
             self.reasked.append(f"{prompt.text}: {problem}")
@@ -264,6 +358,28 @@ def _peak_db(pcm: bytes) -> float:
     return float(db.max()) if db.size else -100.0
 
 
+def _quiet_around(pcm: bytes, guard_s: float = GAP_GUARD_S) -> np.ndarray:
+    """The recording's quiet before and after its speech, `guard_s` clear of it: room
+    noise the user made while waiting for and ending the take (none if no speech)."""
+    from voicecoach.speech.templates import HOP, frame_levels_db
+
+    x = np.frombuffer(pcm, dtype="<i2")
+    loud = _loud_frames(frame_levels_db(x))
+    if loud.size == 0:
+        return x[:0]
+    guard = round(guard_s * SAMPLE_RATE / HOP)
+    a = max(0, int(loud[0]) - guard) * HOP
+    b = min(len(x), (int(loud[-1]) + 1 + guard) * HOP)
+    return np.concatenate([x[:a], x[b:]])
+
+
+def _loud_frames(db: np.ndarray) -> np.ndarray:
+    """The frames of speech: 12 dB over the quietest tenth, and within 30 dB of the peak."""
+    if db.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.nonzero(db > max(float(np.percentile(db, 10)) + 12.0, float(db.max()) - 30.0))[0]
+
+
 def _cut(pcm: bytes, pad_s: float = 0.35) -> bytes:
     """The take around its speech, with `pad_s` of room each side (as long as there is)."""
     from voicecoach.speech.templates import HOP, frame_levels_db
@@ -272,7 +388,7 @@ def _cut(pcm: bytes, pad_s: float = 0.35) -> bytes:
     db = frame_levels_db(x)
     if db.size == 0:
         return pcm
-    loud = np.nonzero(db > max(float(np.percentile(db, 10)) + 12.0, float(db.max()) - 30.0))[0]
+    loud = _loud_frames(db)
     if loud.size == 0:
         return pcm
     pad = int(pad_s * SAMPLE_RATE / HOP)
