@@ -115,7 +115,7 @@ def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | 
 @click.option("--no-tui", is_flag=True, help="Plain lines instead of the enrollment screen.")
 def enroll(user: str | None, takes_file: Path | None, list_users_: bool,
            forget_user: str | None, **options: object) -> None:
-    """Learn a user's voice: a few minutes of prompted phrases, or --from files."""
+    """Learn a user's voice: about two minutes of prompted phrases, or --from files."""
     from voicecoach.commands import enroll as enroll_cmd
 
     sys.exit(enroll_cmd.main(user=user, takes_file=takes_file, list_users_=list_users_,
