@@ -84,6 +84,22 @@ def test_full_duplex_hears_any_phrase_over_the_coach_but_never_its_own_words() -
     assert gate.allows(_hyp("stop", 0.9), onset=2.0)
 
 
+def test_full_duplex_rejects_the_coachs_own_word_only_around_when_it_says_it() -> None:
+    """A 12 s cue says "next" at its start: "next" said over its end is the person's."""
+    gate = MicGate(clock=lambda: 0.0, duplex=lambda: True)
+    cue = ("Say next when you're ready. Then keep your heels lightly on the floor, roll them "
+           "in a little more, and breathe slowly while you hold the position for a while.")
+    gate.speaking_started(10.0, cue)
+    assert not gate.allows(_hyp("next", 0.95), onset=10.3, end=10.6)  # its own "next"
+    assert gate.allows(_hyp("next", 0.95), onset=17.0, end=17.4)  # the person, 6 s later
+    assert not gate.allows(_hyp("on", 0.95), onset=15.0, end=15.3)  # "...on the floor"
+    gate.speaking_ended(10.0 + len(cue) / 15.9)
+    assert gate.allows(_hyp("next", 0.95), onset=17.0, end=17.4)
+    half = MicGate(clock=lambda: 0.0)  # without cancellation: the whole cue, as before
+    half.speaking_started(10.0, cue)
+    assert not half.allows(_hyp("next", 0.95), onset=17.0, end=17.4)
+
+
 def test_without_echo_cancellation_the_gate_is_as_before() -> None:
     gate = MicGate(clock=lambda: 0.0)
     gate.speaking_started(1.0, "Pain means stop.")
@@ -108,3 +124,23 @@ def test_the_residual_gate_silences_the_coachs_leftover_but_keeps_a_voice_over_i
     assert np.array_equal(out[2], voice)  # the person, far above it: untouched
     quiet = EchoReference()  # the coach silent: everything passes
     assert ResidualGate(quiet).process(leftover.tobytes(), 20.0) == leftover.tobytes()
+
+
+def test_the_residual_gate_also_silences_bursts_of_leftover_between_digital_silence() -> None:
+    """The sound server's canceller outputs mostly zeros and bursts of leftover: the bursts
+    are the coach too (its median level would be "silence" and let every burst through)."""
+    from voicecoach.speech.echo import ResidualGate
+
+    rng = np.random.default_rng(0)
+    ref = EchoReference(keep_s=10.0)
+    ref.push(np.full(4 * RATE, 0.3, np.float32), RATE, 10.0)  # the coach sounds 10-14 s
+    gate = ResidualGate(ref)
+    burst = (rng.standard_normal(320 * 3) * 32768 * 10 ** (-50 / 20)).astype(np.int16)
+    quiet = np.zeros(320 * 5, np.int16)
+    leftover = np.concatenate([np.concatenate([quiet, burst]) for _ in range(20)])  # 2.56 s
+    voice = (rng.standard_normal(RATE // 2) * 32768 * 10 ** (-25 / 20)).astype(np.int16)
+    out_left = np.frombuffer(gate.process(leftover.tobytes(), 10.2 + len(leftover) / RATE),
+                             np.int16)
+    out_voice = np.frombuffer(gate.process(voice.tobytes(), 13.3), np.int16)
+    assert not np.any(out_left[-3 * 1280:])  # once the bursts' level is known: silence
+    assert np.array_equal(out_voice, voice)  # the person, far above them: untouched

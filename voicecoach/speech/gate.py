@@ -11,8 +11,17 @@ session). `Listener` couples a recognizer with the gate and the stream's clock.
 Full duplex (`duplex`, with echo cancellation on: `voicecoach.speech.echo`):
 while the canceller reports that it removes the coach's voice, every phrase
 may be heard over it, not only a barge-in, at `duplex_confidence` and still
-never among the coach's own words. Until then (the first seconds of a
-session, while the filter converges) the half-duplex rule above holds.
+never among the words the coach was saying *around that moment*. Why only
+around it: a cue of 12 s says "on", "up", "next" somewhere, and the whole-cue
+rule made those commands unhearable for all of it ("Say next when you're
+ready." could never be answered with "next" over its tail). The coach's echo
+of a word sounds when the word is said, so a word's time is estimated from
+its place in the text (espeak-ng speaks about 16 characters a second at 165
+words a minute; measured on the squat cues: 13.7-18.9, and with the real
+duration known the place is within 0.3 s, sd) and the rule covers
+`own_word_slack_s` plus a fifth of the time into the utterance either side.
+Until duplex (the first seconds of a session, while the filter converges)
+the half-duplex rule above holds.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from voicecoach.routine.commands import BUILTIN_COMMANDS
 from voicecoach.routine.phrases import phrase_key
@@ -28,9 +38,15 @@ from voicecoach.speech.base import SAMPLE_RATE, Recognizer
 from voicecoach.speech.hypothesis import Hypothesis
 
 BARGE_IN_COMMANDS = ("stop", "pause")
+CHARS_PER_SECOND = 15.9
+"""espeak-ng's speaking rate at 165 words a minute, in characters of text (measured, see
+the module docstring); scaled by nothing else: the slack covers other rates."""
 DUPLEX_CONFIDENCE = 0.6
-"""Confidence a phrase heard over the coach needs with echo cancellation (measured in
-bench/echo.md: the coach's residual echo decodes to phrases below it)."""
+"""Confidence a phrase heard over the coach needs with echo cancellation. Measured in
+bench/echo.md: most phrases the coach's leftover echo decodes to score below it (19 over 92
+texts with no threshold, 12 of them below 0.4), but not all (a few at 0.7-1.0); and it costs
+real commands (exactly aligned offline, 40 clips at +6 dB: 11 heard at 0.6, 16 at 0.3, 18 in
+silence)."""
 
 
 class MicGate:
@@ -46,6 +62,7 @@ class MicGate:
         clock: Callable[[], float] = time.monotonic,
         duplex: Callable[[], bool] | None = None,
         duplex_confidence: float = DUPLEX_CONFIDENCE,
+        own_word_slack_s: float = 1.0,
     ) -> None:
         self.tail_s = tail_s
         """Seconds after speech ends during which the mic stays gated (echo, reverb)."""
@@ -57,6 +74,9 @@ class MicGate:
         self.duplex = duplex
         """Full duplex now? (echo cancellation on and converged); None: never."""
         self.duplex_confidence = duplex_confidence
+        self.own_word_slack_s = own_word_slack_s
+        """Full duplex: seconds either side of a coach's word's estimated time it still counts
+        as the coach's own (plus a fifth of its time into the utterance)."""
         self._clock = clock
         self._lock = threading.Lock()
         self._speaking = 0
@@ -64,6 +84,8 @@ class MicGate:
         self._words: set[str] = set()
         self._windows: list[tuple[float, float, frozenset[str]]] = []  # recent, closed
         self._open_at = float("-inf")
+        self._utterances: list[list[Any]] = []
+        """[start, end or None, text] of the recent utterances, for the full-duplex rule."""
 
     def now(self) -> float:
         return float(self._clock())
@@ -76,6 +98,8 @@ class MicGate:
                 self._since, self._words = t, set()
             self._speaking += 1
             self._words |= set(spoken_keys(text))
+            self._utterances.append([t, None, text])
+            del self._utterances[:-32]
 
     def speaking_ended(self, t: float | None = None) -> None:
         t = self.now() if t is None else t
@@ -83,6 +107,10 @@ class MicGate:
             if self._speaking == 0:
                 return
             self._speaking -= 1
+            for utt in reversed(self._utterances):
+                if utt[1] is None:
+                    utt[1] = t
+                    break
             if self._speaking == 0:
                 self._windows.append((self._since, t, frozenset(self._words)))
                 del self._windows[:-32]
@@ -103,12 +131,36 @@ class MicGate:
                 hit.append(frozenset(self._words))
         return frozenset().union(*hit) if hit else None
 
+    def words_near(self, onset: float, end: float | None = None) -> frozenset[str]:
+        """The coach's words estimated to sound from `own_word_slack_s` (and more, later in a
+        long utterance) before `onset` to as long after `end` (see the module docstring)."""
+        end = onset if end is None else max(onset, end)
+        found: set[str] = set()
+        with self._lock:
+            utterances = [tuple(u) for u in self._utterances]
+        for start, stop, text in utterances:
+            if onset > (stop if stop is not None else float("inf")) + self.tail_s + 3.0:
+                continue
+            length = max(1, len(text))
+            speed = (length / (stop - start) if stop is not None and stop > start
+                     else CHARS_PER_SECOND)
+            pos = 0
+            for word in text.split():
+                pos = text.find(word, pos)
+                at = start + (pos + len(word) / 2) / speed
+                pos += len(word)
+                slack = self.own_word_slack_s + 0.2 * max(0.0, at - start)
+                if onset - slack <= at <= end + slack:
+                    found.update(spoken_keys(word))
+        return frozenset(found)
+
     def allows(self, hypothesis: Hypothesis, onset: float, end: float | None = None) -> bool:
         """May this utterance, whose speech began at `onset` (gate clock), reach the coach?
 
         Judged by the onset, not by any overlap: a person who answers just after
         the coach stops must be heard, even though the recognizer's utterance
-        reaches back into the coach's last word. `end` does not change the verdict.
+        reaches back into the coach's last word. `end` does not change the half-duplex
+        verdict; in full duplex it bounds the coach's words that count as its own.
         """
         if not hypothesis.text:
             return True
@@ -118,7 +170,7 @@ class MicGate:
         key = phrase_key(hypothesis.text)
         if self.duplex is not None and self.duplex():
             return (hypothesis.confidence >= self.duplex_confidence
-                    and not set(key.split()) <= words)
+                    and not set(key.split()) <= self.words_near(onset, end))
         return (
             key in self.barge_in
             and hypothesis.confidence >= self.barge_in_confidence
