@@ -85,6 +85,41 @@ def test_with_the_canceller_on_the_coach_still_never_hears_itself(
         duplex.close()
 
 
+@pytest.mark.audio
+@pytest.mark.timeout(60)
+def test_the_setup_script_makes_the_servers_canceller_the_default_and_removes_it() -> None:
+    """README's `scripts/echo-cancel.sh` (and `--remove`) against a real PulseAudio daemon."""
+    import os
+    import subprocess
+
+    from tests.support.pulse import pulse_loop
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "echo-cancel.sh"
+    with pulse_loop() as loop:
+        env = {**os.environ, **loop.env}
+        # A mic of its own: the loop's default source is the speaker's own monitor, and
+        # module-echo-cancel fails to load with that as its mic ("initialization failed").
+        loop.pactl("load-module", "module-null-sink", "sink_name=room", "rate=48000",
+                   "channels=1")
+        loop.pactl("set-default-source", "room.monitor")
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(["bash", str(script), *args], env=env, capture_output=True,
+                                  text=True, timeout=30, check=False)
+
+        first = run()
+        assert first.returncode == 0, first.stderr
+        assert "module-echo-cancel" in loop.pactl("list", "short", "modules")
+        assert loop.pactl("get-default-source").strip() == "voicecoach_ec_source"
+        assert loop.pactl("get-default-sink").strip() == "voicecoach_ec_sink"
+        again = run()  # safe to run twice: one canceller
+        assert again.returncode == 0 and "already loaded" in again.stdout + again.stderr
+        assert loop.pactl("list", "short", "modules").count("module-echo-cancel") == 1
+        removed = run("--remove")
+        assert removed.returncode == 0, removed.stderr
+        assert "module-echo-cancel" not in loop.pactl("list", "short", "modules")
+
+
 def test_run_options_default_to_no_echo_cancellation() -> None:
     fields = {f.name: f.default for f in dataclasses.fields(RunOptions)}
     assert fields["echo_cancel"] == "off"
