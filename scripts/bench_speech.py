@@ -4,11 +4,12 @@
 writes bench/. Run alone: `python scripts/bench_speech.py [--quick] [--json]`.
 
 Every engine decodes the same clips (espeak-ng voices, plus flite's CMU voices
-when flite is installed) through the real streaming recognizer, in 50 ms
-chunks, as the microphone would feed it. Each engine runs in its own
-subprocess so its peak RSS is its own. The peer row is pocketsphinx as the
-SpeechRecognition library uses it: the default language model, no grammar,
-no rejection; a heard text counts as a command when it *is* a phrase.
+when flite is installed) through the real streaming recognizer, in chunks of
+the microphone's size (`voicecoach.speech.audio.CHUNK_S`), as it would feed
+it. Each engine runs in its own subprocess so its peak RSS is its own. The peer
+row is pocketsphinx as the SpeechRecognition library uses it: the default
+language model, no grammar, no rejection; a heard text counts as a command when
+it *is* a phrase.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ TARGETS = {
     "rtf": 0.15,
     "rss_mb": {"pocketsphinx": 120.0, "vosk": 250.0, "peer": 120.0},
 }
+from voicecoach.speech.audio import CHUNK_S  # noqa: E402 (after the path set-up)
+
 SNRS = (20, 10, 5, 0)
-CHUNK = 800  # 50 ms at 16 kHz
+CHUNK = round(CHUNK_S * 16000)  # samples per chunk, as the mic delivers them
 
 
 def _routine():
@@ -91,7 +94,7 @@ def _feed(rec, pcm: bytes, speech_end_s: float | None = None) -> tuple[list, flo
 
     Latency = from the true end of speech in the clip (`speech_end_s`) to the moment the
     chunk that produced the decision has been processed, with chunks arriving in real time
-    (every 50 ms, as the mic delivers them) and waiting while an earlier one is still being
+    (every CHUNK_S, as the mic delivers them) and waiting while an earlier one is still being
     processed: what a person would wait. Work done ahead (the final pass that starts
     before the early end) counts only where it delays a later chunk.
     """
