@@ -131,10 +131,6 @@ class Ears:
         self.residual_gate = ResidualGate(canceller.reference)
         self.gate.duplex = lambda: canceller.converged
 
-    def _full_duplex(self) -> bool:
-        duplex = self.gate.duplex
-        return duplex is not None and duplex()
-
     # --- EarsPort ----------------------------------------------------------------------
 
     def start(self, session: Session) -> None:
@@ -217,7 +213,7 @@ class Ears:
             chunk = source.read(0.2)
             if chunk and self.canceller is not None:
                 chunk = self.canceller.process(chunk, self._clock())
-            if chunk and self.residual_gate is not None and self._full_duplex():
+            if chunk and self.residual_gate is not None and self.gate.full_duplex:
                 # Only once the canceller works: before that, its leftover is nearly the
                 # whole echo, and a barge-in only a few dB above it would be silenced.
                 chunk = self.residual_gate.process(chunk, self._clock())

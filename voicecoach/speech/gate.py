@@ -90,6 +90,11 @@ class MicGate:
     def now(self) -> float:
         return float(self._clock())
 
+    @property
+    def full_duplex(self) -> bool:
+        """Echo cancellation is on and removes the coach's voice now."""
+        return self.duplex is not None and self.duplex()
+
     def speaking_started(self, t: float | None = None, text: str = "") -> None:
         """One utterance of the coach began at `t`; overlapping ones make one window."""
         t = self.now() if t is None else t
@@ -168,7 +173,7 @@ class MicGate:
         if words is None:
             return True
         key = phrase_key(hypothesis.text)
-        if self.duplex is not None and self.duplex():
+        if self.full_duplex:
             return (hypothesis.confidence >= self.duplex_confidence
                     and not set(key.split()) <= self.words_near(onset, end))
         return (
