@@ -29,9 +29,10 @@ TARGET_RATE = 16000
 CHUNK_S = 0.02
 """Seconds per chunk handed to the recognizer. The answer to a command waits for the chunk
 that holds the end of its pause, so a chunk's length is added to every answer (half of it
-on average): 50 ms chunks put the end of speech to decision at p95 335 ms, 20 ms chunks at
-302 ms (bench/results.md, "Speech in"). What is heard does not depend on it (the same 475
-real clips gave the same answers at both sizes)."""
+on average). Measured side by side on the generated phrases of "Speech in" (CPU time,
+chunks queued in real time): end of speech to decision p95 335 ms with 50 ms chunks, 302 ms
+with 20 ms (bench/results.md has the current figure). What is heard does not depend on it
+(the same 475 real clips gave the same answers at both sizes)."""
 
 
 # --- conversions ------------------------------------------------------------
