@@ -225,6 +225,33 @@ def test_recognizer_rejections_are_logged_not_counted(session: Any, clock: Manua
     assert heard[-1]["outcome"] == "rejected"
 
 
+def test_often_missed_voice_ends_with_advice_to_enroll(short: Any, clock: ManualClock) -> None:
+    session = Session(short, clock=clock, engine_name="pocketsphinx")
+    session.start()
+    settle(session, clock, 10.0, steps=10)
+    session.hear("next", 0.9)
+    for _ in range(5):
+        session.hear("north", 0.0, accepted=False, reason="garbage")
+    session.hear("", 0.0, accepted=False, reason="no-words")  # a bump: not a miss
+    session.send_text("nonsense words")  # typed: says nothing about the ears
+    settle(session, clock)
+    note = session.hearing_note
+    assert note is not None and "heard you 1 of 6 times" in note
+    assert "voicecoach enroll --user NAME" in note
+    session.close()
+
+
+def test_a_few_misses_say_nothing(session: Any, clock: ManualClock) -> None:
+    session.start()
+    settle(session, clock, 10.0, steps=10)
+    for _ in range(10):
+        session.hear("next", 0.9)
+    for _ in range(3):
+        session.hear("north", 0.0, accepted=False, reason="garbage")
+    settle(session, clock)
+    assert session.hearing_note is None
+
+
 # --- the silent speaker on its own ------------------------------------------------------
 
 

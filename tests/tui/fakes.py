@@ -30,6 +30,7 @@ class StaticSession:
         """("command" | "text", value, source), in order."""
         self.started = 0
         self.closed = 0
+        self.hearing_note: str | None = None
 
     @property
     def state(self) -> CoachState:

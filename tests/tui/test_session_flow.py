@@ -158,6 +158,20 @@ async def test_stop_shows_the_wrap_up_and_q_quits(real_session: Callable[..., An
     assert session.finished  # closed: Session.close() sets it
 
 
+async def test_wrap_up_says_when_the_voice_was_often_missed(
+        real_session: Callable[..., Any]) -> None:
+    session = real_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, session)
+        for _ in range(4):
+            session.hear("north", 0.0, accepted=False, reason="garbage")
+        await pilot.press("x")
+        await settle(pilot, session)
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), "the wrap-up")
+        assert "heard you 0 of 4 times" in screen_text(app, "#wrapup-hearing")
+
+
 async def test_wrap_up_enter_goes_back_to_the_picker(real_session: Callable[..., Any]) -> None:
     first = real_session()
     made: list[Any] = []

@@ -158,6 +158,8 @@ def _run_plain(session: Any, opts: RunOptions, parts: Any) -> int:
         session.close()
         for sig, handler in old.items():
             signal.signal(sig, handler)
+    if session.hearing_note:
+        printer.line("hearing", session.hearing_note)
     printer.line("saved", parts.saved_where() or "session ended")
     return code
 

@@ -39,6 +39,7 @@ from voicecoach.coach.effects import Beep, Effect, Finish, Hush, Say, Show
 from voicecoach.coach.events import Event, Heard, SpeechDone, Start, Tick
 from voicecoach.coach.state import CoachState, Phase
 from voicecoach.routine.models import Routine
+from voicecoach.shell.hearing import HearingTally, hearing_note
 from voicecoach.tui.port import SessionListener
 
 log = logging.getLogger("voicecoach.shell.session")
@@ -245,8 +246,12 @@ class Session:
         recorder: RecorderPort | None = None,
         tick_seconds: float = 0.05,
         engine_name: str | None = None,
+        user: str | None = None,
     ) -> None:
         self.routine = routine
+        self.user = user
+        """The enrolled voice the ears hear with (`--user`), for the end-of-session advice."""
+        self._hearing = HearingTally()
         self._clock = clock
         self._state: CoachState = initial_state(routine, rate=rate, beeps=beeps)
         self._tick_seconds = tick_seconds
@@ -309,6 +314,11 @@ class Session:
     @property
     def state(self) -> CoachState:
         return self._state
+
+    @property
+    def hearing_note(self) -> str | None:
+        """How well the person was heard, and what would help, once that is worth saying."""
+        return hearing_note(self._hearing, self._engine_name, self.user)
 
     @property
     def engine_name(self) -> str:
@@ -529,6 +539,8 @@ class Session:
             self._heard(Heard(now, command.phrase, command, 1.0, source))
         elif item.kind in ("text", "heard"):
             text, confidence, source = item.payload
+            if item.kind == "heard" and source == "voice":
+                self._hearing.understood += 1
             typed = text.strip()
             name = COMMAND_KEYS.get(typed.lower()) if item.kind == "text" else None
             intent: intents.Intent | None
@@ -540,6 +552,8 @@ class Session:
             self._heard(Heard(now, typed, intent, confidence, source))
         elif item.kind == "rejected":
             text, confidence, source, reason = item.payload
+            if source == "voice" and text.strip():  # words, not a bump or the music
+                self._hearing.missed += 1
             # The coach records what reaches it; a recognizer-level rejection does not.
             self._record({"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
                           "phrase": None, "confidence": round(confidence, 3), "source": source,

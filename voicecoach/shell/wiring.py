@@ -72,6 +72,7 @@ def build_session(routine: Routine, opts: RunOptions, parts: Parts, **kwargs: An
         event_log=opts.event_log,
         recorder=parts.recorder,
         engine_name=parts.engine_name,
+        user=opts.user if parts.ears is not None else None,
         **kwargs,
     )
     if parts.session_log is not None:

@@ -38,6 +38,11 @@ class SessionPort(Protocol):
         """`pocketsphinx`, `vosk`, `text` (keyboard only)."""
         ...
 
+    @property
+    def hearing_note(self) -> str | None:
+        """A line for the wrap-up when the person was often not understood (and what helps)."""
+        ...
+
     def add_listener(self, listener: SessionListener) -> None: ...
 
     def start(self) -> None:

@@ -80,6 +80,9 @@ class WrapUpScreen(Screen[None]):
         with Vertical(id="wrapup-box"):
             yield Static("SESSION DONE" if done else "SESSION STOPPED", id="wrapup-title")
             yield Static("\n".join(summary_lines(self._state)), id="wrapup-summary")
+            note = getattr(getattr(self.app, "session", None), "hearing_note", None)
+            if note:
+                yield Static(note, id="wrapup-hearing")
             keys = ["q: quit", "Enter: pick another routine", "h: history"]
             if not self.can_pick_another:
                 keys.remove("Enter: pick another routine")
