@@ -350,3 +350,30 @@ def test_stop_exits_at_once_under_mute(run_cli: Any, tmp_path: Path) -> None:
         assert run.finish(timeout=30) == 0
         assert time.monotonic() - started < 2.0, word
         assert records(log)[-1]["kind"] == "session_end"  # the log is complete
+
+
+CORPUS = REPO.parent / "shared" / "speech-corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "manifest.jsonl").exists(),
+                    reason="the real-speech corpus (../shared/speech-corpus) is not here")
+def test_a_session_that_missed_real_words_ends_with_advice(tmp_path: Path) -> None:
+    """Five real people's words the squat routine does not know: the last line says so."""
+    import numpy as np
+    import soundfile as sf
+
+    rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines()]
+    words = [r for r in rows if r["text"] in ("marvin", "house", "bird", "happy", "learn")][:5]
+    quiet = np.zeros(16000, dtype=np.int16)
+    audio = [quiet]
+    for r in words:
+        audio += [sf.read(CORPUS / r["file"], dtype="int16")[0], quiet]
+    wav = tmp_path / "talk.wav"
+    sf.write(wav, np.concatenate(audio), 16000)
+    run = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
+         "--engine", "pocketsphinx", "--input-file", str(wav), "--linger", "0.5"],
+        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    hearing = [line for line in run.stdout.splitlines() if " hearing " in line]
+    assert len(hearing) == 1 and "voicecoach enroll --user NAME" in hearing[0], run.stdout
