@@ -84,9 +84,14 @@ def _wait_heard(duplex: Any, mark: int, word: str, timeout: float) -> tuple[bool
 
 def outcome(word: str, cue: str | None, heard: list[tuple[str, float, bool, float, str]]) -> str:
     """Why a clip was or was not heard: "heard", "nothing", "gated: own words" (all its words
-    are in the cue the coach was saying), "gated: confidence", or the recognizer's reason
-    ("garbage", "partial", "unexplained-speech", ...); the first that applies, in that order."""
+    are in the cue the coach was saying), "gated: confidence", "gated: echo level" (confident
+    enough, yet no louder than the coach's leftover: `ResidualGate.leftover`), or the
+    recognizer's reason ("garbage", "partial", "unexplained-speech", ...); the first that
+    applies, in that order."""
+    from voicecoach.speech.gate import DUPLEX_CONFIDENCE as SHIPPED
     from voicecoach.speech.gate import spoken_keys
+
+    threshold = SHIPPED if DUPLEX_CONFIDENCE is None else DUPLEX_CONFIDENCE
 
     if any(h[2] and h[0] == word for h in heard):
         return "heard"
@@ -95,10 +100,11 @@ def outcome(word: str, cue: str | None, heard: list[tuple[str, float, bool, floa
         return "wrong" if heard else "nothing"
     own = set(spoken_keys(cue)) if cue else set()
     reasons = []
-    for text, _conf, _ok, _t, reason in mine:
+    for text, conf, _ok, _t, reason in mine:
         if reason == "gated":
             reasons.append("gated: own words" if set(spoken_keys(text)) <= own
-                           else "gated: confidence")
+                           else "gated: confidence" if conf < threshold
+                           else "gated: echo level")
         else:
             reasons.append(reason or "rejected")
     return reasons[0]

@@ -116,6 +116,7 @@ class Ears:
         self.canceller: EchoCanceller | None = None
         self.residual_gate: ResidualGate | None = None
         """With echo cancellation: silences the canceller's leftover while the coach sounds."""
+        self.gate.leftover = self._leftover
         self.hush: Callable[[], None] | None = None
         """With echo cancellation: cuts the coach when a command is heard over it (the shell
         sets it to the speaker's hush)."""
@@ -130,6 +131,11 @@ class Ears:
         self.canceller = canceller
         self.residual_gate = ResidualGate(canceller.reference)
         self.gate.duplex = lambda: canceller.converged
+
+    def _leftover(self, onset: float, end: float) -> bool:
+        """Full duplex: an utterance no louder than the coach's leftover is the coach's."""
+        residual = self.residual_gate
+        return residual is not None and residual.leftover(onset, end)
 
     # --- EarsPort ----------------------------------------------------------------------
 

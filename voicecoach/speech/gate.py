@@ -63,6 +63,7 @@ class MicGate:
         duplex: Callable[[], bool] | None = None,
         duplex_confidence: float = DUPLEX_CONFIDENCE,
         own_word_slack_s: float = 1.0,
+        leftover: Callable[[float, float], bool] | None = None,
     ) -> None:
         self.tail_s = tail_s
         """Seconds after speech ends during which the mic stays gated (echo, reverb)."""
@@ -77,6 +78,9 @@ class MicGate:
         self.own_word_slack_s = own_word_slack_s
         """Full duplex: seconds either side of a coach's word's estimated time it still counts
         as the coach's own (plus a fifth of its time into the utterance)."""
+        self.leftover = leftover
+        """Full duplex: is an utterance (onset, end) no louder than the coach's leftover echo?
+        (`voicecoach.speech.echo.ResidualGate.leftover`); None: not judged."""
         self._clock = clock
         self._lock = threading.Lock()
         self._speaking = 0
@@ -175,7 +179,9 @@ class MicGate:
         key = phrase_key(hypothesis.text)
         if self.full_duplex:
             return (hypothesis.confidence >= self.duplex_confidence
-                    and not set(key.split()) <= self.words_near(onset, end))
+                    and not set(key.split()) <= self.words_near(onset, end)
+                    and not (self.leftover is not None
+                             and self.leftover(onset, onset if end is None else end)))
         return (
             key in self.barge_in
             and hypothesis.confidence >= self.barge_in_confidence
