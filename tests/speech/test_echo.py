@@ -213,6 +213,9 @@ def test_full_duplex_drops_what_the_leftover_rule_calls_the_coachs_and_half_dupl
     assert not gate.allows(_hyp("help", 1.0), onset=2.0, end=2.3)  # confident, yet the coach
     assert gate.allows(_hyp("help", 0.9), onset=4.0, end=4.3)
     assert calls[0] == (2.0, 2.3)
+    # At the leftover's level, judged as without cancellation: a confident barge-in only.
+    assert gate.allows(_hyp("stop", 0.9), onset=2.0, end=2.3)
+    assert not gate.allows(_hyp("stop", 0.7), onset=2.0, end=2.3)
     duplex["on"] = False  # half duplex: today's rule, the leftover rule never asked
     calls.clear()
     assert gate.allows(_hyp("stop", 0.9), onset=2.0, end=2.3)

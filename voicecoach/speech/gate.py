@@ -21,7 +21,12 @@ words a minute; measured on the squat cues: 13.7-18.9, and with the real
 duration known the place is within 0.3 s, sd) and the rule covers
 `own_word_slack_s` plus a fifth of the time into the utterance either side.
 Until duplex (the first seconds of a session, while the filter converges)
-the half-duplex rule above holds.
+the half-duplex rule above holds. It also holds, in full duplex, for an
+utterance no louder than the coach's leftover echo (`leftover`, e.g.
+`voicecoach.speech.echo.ResidualGate.leftover`): measured in the loop, the
+leftover decoded to phrases at confidence 0.7-1.0, so no confidence threshold
+keeps the coach from answering its own leftover, but its level does; and a
+"stop" said at the leftover's level is still heard as without cancellation.
 """
 
 from __future__ import annotations
@@ -177,11 +182,12 @@ class MicGate:
         if words is None:
             return True
         key = phrase_key(hypothesis.text)
-        if self.full_duplex:
+        if self.full_duplex and not (self.leftover is not None
+                                     and self.leftover(onset, onset if end is None else end)):
             return (hypothesis.confidence >= self.duplex_confidence
-                    and not set(key.split()) <= self.words_near(onset, end)
-                    and not (self.leftover is not None
-                             and self.leftover(onset, onset if end is None else end)))
+                    and not set(key.split()) <= self.words_near(onset, end))
+        # Half duplex, or no louder than the coach's leftover echo (then, whatever it decoded
+        # to, it is judged as without cancellation: only a confident barge-in).
         return (
             key in self.barge_in
             and hypothesis.confidence >= self.barge_in_confidence
