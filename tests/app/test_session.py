@@ -233,6 +233,7 @@ def test_often_missed_voice_ends_with_advice_to_enroll(short: Any, clock: Manual
     for _ in range(5):
         session.hear("north", 0.0, accepted=False, reason="garbage")
     session.hear("", 0.0, accepted=False, reason="no-words")  # a bump: not a miss
+    session.hear("let's go", 0.9, accepted=False, reason="gated")  # the coach's own voice
     session.send_text("nonsense words")  # typed: says nothing about the ears
     settle(session, clock)
     note = session.hearing_note

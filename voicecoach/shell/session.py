@@ -552,7 +552,9 @@ class Session:
             self._heard(Heard(now, typed, intent, confidence, source))
         elif item.kind == "rejected":
             text, confidence, source, reason = item.payload
-            if source == "voice" and text.strip():  # words, not a bump or the music
+            # Words the recognizer could not place, not a bump or the music (no words), nor
+            # the gate's drop of whatever overlapped the coach's voice (its own words).
+            if source == "voice" and text.strip() and reason != "gated":
                 self._hearing.missed += 1
             # The coach records what reaches it; a recognizer-level rejection does not.
             self._record({"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
