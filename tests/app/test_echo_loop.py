@@ -48,6 +48,11 @@ def test_echo_cancel_wires_the_canceller_only_when_asked(tmp_path: Path, mode: s
             assert ears.canceller is None and ears.gate.duplex is not None and ears.gate.duplex()
         if mode != "off":
             assert parts.speaker_factory is not None  # it also points ears.hush at the speaker
+            # Full duplex asks the residual gate whether an utterance is the coach's leftover.
+            assert ears.residual_gate is not None and ears.gate.leftover is not None
+            assert not ears.gate.leftover(1.0, 1.5)  # the coach silent: nothing judged
+        else:
+            assert ears.residual_gate is None
     finally:
         if parts.session_log is not None:
             parts.session_log.close()

@@ -51,7 +51,9 @@ DUPLEX_CONFIDENCE = 0.6
 bench/echo.md: most phrases the coach's leftover echo decodes to score below it (19 over 92
 texts with no threshold, 12 of them below 0.4), but not all (a few at 0.7-1.0); and it costs
 real commands (exactly aligned offline, 40 clips at +6 dB: 11 heard at 0.6, 16 at 0.3, 18 in
-silence)."""
+silence). The leftover is now rejected by its level instead (`leftover`; 0 self-triggers over
+the 92 texts even with no threshold); the threshold stays because, in the loop, lower ones
+tripled the wrong commands (a word damaged by the canceller decodes to another command)."""
 
 
 class MicGate:
