@@ -377,7 +377,6 @@ SILENT_DB = 30.0
 """A reference frame below this (dB of int16 power, about -60 dBFS) is the coach silent."""
 
 
-
 class ResidualGate:
     """While the coach sounds, silence what is no louder than what is left of its echo.
 
@@ -431,16 +430,16 @@ class ResidualGate:
                                      n + int((self.lead_s + self.tail_s) * RATE))
         frame = 320
         own = ref[len(ref) - n:] * 32768.0  # the coach's samples for these very frames
-        for i in range(0, n - frame + 1, frame):
-            mic_db, coach_db = _db(x[i:i + frame]), _db(own[i:i + frame])
-            self._frames.append((start + i / RATE, mic_db, coach_db))
+        starts = range(0, n - frame + 1, frame)
+        levels = [_db(x[i:i + frame]) for i in starts]
+        for i, level in zip(starts, levels, strict=True):
+            self._frames.append((start + i / RATE, level, _db(own[i:i + frame])))
         if not np.any(np.abs(ref) > 1e-4):
             self._open = 0
             return pcm
         out = x.copy()
         hold = int(self.hold_s / 0.02)
-        for i in range(0, n - frame + 1, frame):
-            level = _db(x[i:i + frame])
+        for i, level in zip(starts, levels, strict=True):
             floor = (float(np.quantile(self._levels, self.quantile))
                      if len(self._levels) >= 10 else None)
             loud = floor is not None and level >= floor + self.margin_db

@@ -35,7 +35,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from voicecoach.routine.commands import BUILTIN_COMMANDS
 from voicecoach.routine.phrases import phrase_key
@@ -95,8 +94,9 @@ class MicGate:
         self._words: set[str] = set()
         self._windows: list[tuple[float, float, frozenset[str]]] = []  # recent, closed
         self._open_at = float("-inf")
-        self._utterances: list[list[Any]] = []
-        """[start, end or None, text] of the recent utterances, for the full-duplex rule."""
+        self._utterances: list[tuple[float, float | None, str]] = []
+        """(start, end or None while it lasts, text) of the coach's recent utterances, for the
+        full-duplex rule."""
 
     def now(self) -> float:
         return float(self._clock())
@@ -114,7 +114,7 @@ class MicGate:
                 self._since, self._words = t, set()
             self._speaking += 1
             self._words |= set(spoken_keys(text))
-            self._utterances.append([t, None, text])
+            self._utterances.append((t, None, text))
             del self._utterances[:-32]
 
     def speaking_ended(self, t: float | None = None) -> None:
@@ -123,9 +123,10 @@ class MicGate:
             if self._speaking == 0:
                 return
             self._speaking -= 1
-            for utt in reversed(self._utterances):
-                if utt[1] is None:
-                    utt[1] = t
+            for i in range(len(self._utterances) - 1, -1, -1):
+                start, end, text = self._utterances[i]
+                if end is None:
+                    self._utterances[i] = (start, t, text)
                     break
             if self._speaking == 0:
                 self._windows.append((self._since, t, frozenset(self._words)))
@@ -153,7 +154,7 @@ class MicGate:
         end = onset if end is None else max(onset, end)
         found: set[str] = set()
         with self._lock:
-            utterances = [tuple(u) for u in self._utterances]
+            utterances = list(self._utterances)
         for start, stop, text in utterances:
             if onset > (stop if stop is not None else float("inf")) + self.tail_s + 3.0:
                 continue
