@@ -85,7 +85,8 @@ class VoicecoachApp(App[int]):
     def show_wrap_up(self, state: CoachState) -> None:
         from voicecoach.tui.wrapup_screen import WrapUpScreen
 
-        self.push_screen(WrapUpScreen(state))
+        note = self.session.hearing_note if self.session is not None else None
+        self.push_screen(WrapUpScreen(state, note))
 
     def action_show_history(self) -> None:
         from voicecoach.tui.history_screen import HistoryScreen

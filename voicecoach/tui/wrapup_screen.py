@@ -57,9 +57,11 @@ class WrapUpScreen(Screen[None]):
         Binding("h", "app.show_history", "History"),
     ]
 
-    def __init__(self, state: CoachState) -> None:
+    def __init__(self, state: CoachState, hearing_note: str | None = None) -> None:
         super().__init__(id="wrapup")
         self._state = state
+        self._hearing_note = hearing_note
+        """The session's `SessionPort.hearing_note`, shown under the summary when set."""
 
     @property
     def can_pick_another(self) -> bool:
@@ -80,9 +82,8 @@ class WrapUpScreen(Screen[None]):
         with Vertical(id="wrapup-box"):
             yield Static("SESSION DONE" if done else "SESSION STOPPED", id="wrapup-title")
             yield Static("\n".join(summary_lines(self._state)), id="wrapup-summary")
-            note = getattr(getattr(self.app, "session", None), "hearing_note", None)
-            if note:
-                yield Static(note, id="wrapup-hearing")
+            if self._hearing_note:
+                yield Static(self._hearing_note, id="wrapup-hearing")
             keys = ["q: quit", "Enter: pick another routine", "h: history"]
             if not self.can_pick_another:
                 keys.remove("Enter: pick another routine")
