@@ -82,6 +82,10 @@ OPEN_LM = (0.05, 0.46)
 """(false accepts, right) of pocketsphinx's open language model on these words (issue 12)."""
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16, as transcribe feeds it
 SHUFFLE_SEED = 12
+EXTRA_WARM_SEEDS = (13, 14, 15)
+"""More shuffled orders for new/warm (full run only): one order's right rate moves by about
+3 points with the order alone, as much as the first-vs-warm target, so the target is judged
+against the mean over all orders."""
 
 
 # --- the clips -------------------------------------------------------------------------
@@ -399,6 +403,11 @@ def run(quick: bool = False) -> dict[str, Any]:
                          "kwargs": {}, "files": order[i::shards]})
         jobs.append({**base, "name": "new-warm", "config": "new", "mode": "warm", "kwargs": {},
                      "files": order})
+        for seed in () if quick else EXTRA_WARM_SEEDS:
+            other = [c["file"] for c in sample]
+            random.Random(seed).shuffle(other)
+            jobs.append({**base, "name": f"new-warm-{seed}", "config": "new",
+                         "mode": f"warm-{seed}", "kwargs": {}, "files": other, "seed": seed})
         for w in weights:
             jobs.append({**base, "name": f"curve-{w:g}", "config": "curve", "mode": "warm",
                          "kwargs": {"garbage_weight": w}, "files": curve_order, "weight": w})
@@ -524,9 +533,15 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         if r["wrong"] is not None and r["wrong"] > TARGETS["wrong"]:
             missed.append(f"{tag}: wrong {r['wrong']:.1%} > 5%")
     first, warm = new_rows
-    if abs((first["right"] or 0) - (warm["right"] or 0)) > TARGETS["first_vs_warm"]:
-        missed.append(f"new: first {first['right']:.1%} vs warm {warm['right']:.1%} "
-                      "differ by more than 2 points")
+    orders = [{"seed": SHUFFLE_SEED, **_point(score(sample, runs[("new", "warm")]))}]
+    for job, _ in outputs:
+        if job.get("seed") is not None:
+            orders.append({"seed": job["seed"],
+                           **_point(score(sample, runs[("new", job["mode"])]))})
+    warm_right = sum(o["right"] or 0 for o in orders) / len(orders)
+    if abs((first["right"] or 0) - warm_right) > TARGETS["first_vs_warm"]:
+        missed.append(f"new: first {first['right']:.1%} vs warm {warm_right:.1%} (mean of "
+                      f"{len(orders)} orders) differ by more than 2 points")
     return {
         "quick": quick, "corpus": "../shared/speech-corpus",
         "clips": {k: sum(1 for c in sample if c["kind"] == k)
@@ -535,7 +550,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
                         for k in ("command", "stop", "negative", "talk")},
         "new_config": new_kw, "today_config": today_kwargs(), "rows": rows,
         "speakers": groups["speakers"], "datasets": groups["dataset"], "per_word": per_word,
-        "talk_heard": talk_heard, "first_vs_warm_changed": changed,
+        "talk_heard": talk_heard, "first_vs_warm_changed": changed, "warm_orders": orders,
         "losses": {f"{c}/warm": losses(sample, runs[(c, "warm")]) for c in ("new", "today")},
         "curve": {"new_garbage_weight": curve_new, "today": curve_today,
                   "today_default": today_default},
@@ -605,6 +620,18 @@ def render(rep: dict[str, Any]) -> str:
             f"{1000 * r['p95_decode_s']:.0f} ms | {r['p95_decide_ms']:.0f} ms | "
             f"{r['rtf']:.3f} / {r['rtf_cpu']:.3f} | {r['rss_mb']:.0f} MB |"
         )
+    orders = rep.get("warm_orders", [])
+    if len(orders) > 1:
+        mean = {k: sum(o[k] or 0 for o in orders) / len(orders)
+                for k in ("right", "stop", "false_accept", "wrong")}
+        L += ["", f"new/warm in {len(orders)} shuffled orders (seeds "
+              + ", ".join(str(o["seed"]) for o in orders) + "; the table's row is the first): "
+              "right " + " / ".join(_pct(o["right"]) for o in orders)
+              + ", false accepts " + " / ".join(_pct(o["false_accept"]) for o in orders)
+              + f". Mean: right {_pct(mean['right'])}, \"stop\" {_pct(mean['stop'])}, "
+              f"false accepts {_pct(mean['false_accept'])}, wrong {_pct(mean['wrong'])}; "
+              "first vs warm is judged against this mean (the order alone moves one run's "
+              "figures by a few points)."]
     L += ["", "Targets (issue 12, new defaults): false accepts <= 5 %, right >= 60 %, \"stop\" "
           ">= 80 %, wrong <= 5 %, first within 2 points of warm. "
           + ("Missed: " + "; ".join(rep["targets_missed"]) + "." if rep["targets_missed"]
