@@ -51,6 +51,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from voicecoach.speech.gate import AFTER_TALK_S
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -81,6 +83,12 @@ TARGETS = {"false_accept": 0.05, "right": 0.60, "stop": 0.80, "wrong": 0.05, "fi
 OPEN_LM = (0.05, 0.46)
 """(false accepts, right) of pocketsphinx's open language model on these words (issue 12)."""
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16, as transcribe feeds it
+STREAM_MINUTES = 3.0
+STREAM_SEEDS = (1, 2)
+STREAM_MUSIC_DB = 6.0
+"""A radio in the gym: the read sentences back to back (0.1-0.35 s between them) for
+STREAM_MINUTES, alone and with music-like noise this many dB under the speech, heard by the
+squat routine's full grammar through a session's Listener."""
 SHUFFLE_SEED = 12
 EXTRA_WARM_SEEDS = (13, 14, 15)
 """More shuffled orders for new/warm (full run only): one order's right rate moves by about
@@ -169,11 +177,60 @@ def curve_subset(sample: list[dict[str, Any]], quick: bool) -> list[dict[str, An
 # --- the worker: one configuration, one way of feeding ---------------------------------
 
 
-def _worker(spec: dict[str, Any]) -> dict[str, Any]:
-    os.nice(10)
+def _stream_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """A radio in the gym (STREAM_MINUTES of read sentences) through a session's Listener."""
+    import numpy as np
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.support.clips import music_noise
     from voicecoach.coach.intents import all_phrases, phrase_meanings
     from voicecoach.routine import load_routine
     from voicecoach.speech.audio import wav_pcm16k
+    from voicecoach.speech.gate import Listener, MicGate
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+    routine = load_routine("squat")
+    phrases = all_phrases(routine)
+    talk = [np.frombuffer(wav_pcm16k(CORPUS / c["file"]), dtype="<i2")
+            for c in clips(phrases) if c["kind"] == "talk"]
+    rng = random.Random(spec["seed"])
+    parts: list[Any] = []
+    total = 0
+    while total < 16000 * 60 * STREAM_MINUTES:
+        sentence = rng.choice(talk)
+        gap = np.zeros(int(16000 * rng.uniform(0.1, 0.35)), np.int16)
+        parts += [sentence, gap]
+        total += sentence.size + gap.size
+    x = np.concatenate(parts).astype(float)
+    if spec["music"]:
+        m = music_noise(x.size, seed=spec["seed"])
+        x += m * np.sqrt(np.mean(x**2)) * 10 ** (-STREAM_MUSIC_DB / 20)
+    pcm = np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes()
+    rec = PocketsphinxRecognizer()
+    rec.set_phrases(phrases, phrase_meanings(routine, None))
+    listener = Listener(rec, MicGate(clock=lambda: 0.0))
+    hyps = []
+    cpu = time.process_time()
+    for i in range(0, len(pcm), CHUNK_BYTES):
+        hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], min(i + CHUNK_BYTES, len(pcm)) / 32000))
+    hyps.extend(listener.flush(len(pcm) / 32000))
+    cpu = time.process_time() - cpu
+    return {"stream": {
+        "minutes": round(len(pcm) / 32000 / 60, 2), "utterances": len(hyps),
+        "accepted": [h.text for h in hyps if h.text],
+        "after_talk": [h.raw for h in hyps if h.reason == "after-talk"],
+        "rtf_cpu": round(cpu / (len(pcm) / 32000), 3)}}
+
+
+def _worker(spec: dict[str, Any]) -> dict[str, Any]:
+    os.nice(10)
+    if spec["config"] == "stream":
+        return _stream_worker(spec)
+    from voicecoach.coach.intents import all_phrases, phrase_meanings
+    from voicecoach.routine import load_routine
+    from voicecoach.speech.audio import wav_pcm16k
+    from voicecoach.speech.gate import AFTER_TALK_S, Listener, MicGate
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
     class Traced(PocketsphinxRecognizer):
@@ -188,6 +245,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     routine = load_routine(spec["routine"])
     phrases, meanings = all_phrases(routine), phrase_meanings(routine, None)
     kwargs = spec["kwargs"]
+    after_talk_s = AFTER_TALK_S if spec["config"] != "today" else 0.0
     sweeps: dict[str, list[float]] = spec.get("sweeps") or {}
 
     def make() -> Traced:
@@ -218,10 +276,13 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         rec.reset()
         rec.trace = []
         hyps = []
+        # Judged as transcribe and a session judge (the after-talk rule), one clip at a time.
+        listener = Listener(rec, MicGate(clock=lambda: 0.0), after_talk_s=after_talk_s)
         started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(pcm), CHUNK_BYTES):
-            hyps.extend(rec.accept(pcm[i : i + CHUNK_BYTES]))
-        hyps.extend(rec.flush())
+            t = min(i + CHUNK_BYTES, len(pcm)) / 32000
+            hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], t))
+        hyps.extend(listener.flush(len(pcm) / 32000))
         dt, cpu = time.perf_counter() - started, time.process_time() - cpu
         trace = rec.trace + [None] * (len(hyps) - len(rec.trace))
         utts = []
@@ -415,6 +476,12 @@ def run(quick: bool = False) -> dict[str, Any]:
                      "kwargs": today, "files": order, "sweeps": sweeps})
         jobs.append({**base, "name": "today-warm", "config": "today", "mode": "warm",
                      "kwargs": today, "files": order, "sweeps": sweeps})
+        if not quick:
+            for seed in STREAM_SEEDS:
+                for music in (False, True):
+                    jobs.append({**base, "name": f"stream-{seed}{'-music' if music else ''}",
+                                 "config": "stream", "mode": "stream", "kwargs": {},
+                                 "files": [], "seed": seed, "music": music})
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = list(pool.map(lambda j: _run_job(j, tmp), jobs))
     outputs = list(zip(jobs, done, strict=True))
@@ -448,7 +515,11 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
     rss: dict[tuple[str, str], float] = {}
     make_s: dict[tuple[str, str], float] = {}
     curve_new = []
+    streams = []
     for job, res in outputs:
+        if job["config"] == "stream":
+            streams.append({"seed": job["seed"], "music": job["music"], **res["stream"]})
+            continue
         by_file = {r["file"]: r for r in res["results"]}
         key = (job["config"], job["mode"])
         if job["config"] == "curve":
@@ -535,7 +606,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
     first, warm = new_rows
     orders = [{"seed": SHUFFLE_SEED, **_point(score(sample, runs[("new", "warm")]))}]
     for job, _ in outputs:
-        if job.get("seed") is not None:
+        if job.get("seed") is not None and job["config"] == "new":
             orders.append({"seed": job["seed"],
                            **_point(score(sample, runs[("new", job["mode"])]))})
     warm_right = sum(o["right"] or 0 for o in orders) / len(orders)
@@ -551,6 +622,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         "new_config": new_kw, "today_config": today_kwargs(), "rows": rows,
         "speakers": groups["speakers"], "datasets": groups["dataset"], "per_word": per_word,
         "talk_heard": talk_heard, "first_vs_warm_changed": changed, "warm_orders": orders,
+        "talk_streams": streams,
         "losses": {f"{c}/warm": losses(sample, runs[(c, "warm")]) for c in ("new", "today")},
         "curve": {"new_garbage_weight": curve_new, "today": curve_today,
                   "today_default": today_default},
@@ -597,12 +669,13 @@ def render(rep: dict[str, Any]) -> str:
         "**first** = a fresh recognizer per clip (the first command of a session); **warm** = "
         "one recognizer over all clips in a shuffled order, the stream going on between them "
         "(`reset()`, not transcribe's per-file `new_stream()`: as a session hears one command "
-        "after another). **new** = PocketsphinxRecognizer's "
+        "after another), each clip judged by a `Listener` as transcribe does (the after-talk "
+        "rule). **new** = PocketsphinxRecognizer's "
         "defaults; **today** = before issue 12 (streaming result, no garbage words, cepstral "
         "mean carried over, max_unexplained 0.1, max_frames_per_phone 16, "
         "max_speech_per_phone 14, max_acoustic_gap 5.0; the later additions off where the "
         "recognizer has them: " + ", ".join(f"{k} {v}" for k, v in TODAY_OFF.items())
-        + "; its starting cepstral mean is the current one).",
+        + "; no after-talk rule; its starting cepstral mean is the current one).",
         "",
         "new, as run (keyword defaults): "
         + ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
@@ -661,6 +734,21 @@ def render(rep: dict[str, Any]) -> str:
     L += ["", "Clips answered differently first and warm (accepted text, or accepted vs "
           "rejected): " + ", ".join(f"{k} {v['changed']} of {v['clips']}" for k, v in ch.items())
           + "."]
+    streams = rep.get("talk_streams", [])
+    if streams:
+        L += ["", f"A radio in the gym: {STREAM_MINUTES:g} minutes of the read sentences back "
+              "to back (0.1-0.35 s between them), heard by the squat routine's whole grammar "
+              "through a session's `Listener`, alone and with music-like noise "
+              f"{STREAM_MUSIC_DB:g} dB under it. Commands taken from the talk, without and "
+              "with the after-talk rule (a command that begins less than "
+              f"{AFTER_TALK_S:g} s after someone's words is not taken):", "",
+              "| seed | music | utterances | commands taken, no rule | with the rule | "
+              "what was still taken | CPU RTF |", "|---|---|---|---|---|---|---|"]
+        for st in streams:
+            L.append(f"| {st['seed']} | {'yes' if st['music'] else 'no'} | {st['utterances']} | "
+                     f"{len(st['accepted']) + len(st['after_talk'])} | {len(st['accepted'])} | "
+                     + (", ".join(f'"{t}"' for t in st["accepted"]) or "-")
+                     + f" | {st['rtf_cpu']:.3f} |")
     L += ["", "Where the commands that were not heard went (warm):", ""]
     for k, v in rep["losses"].items():
         L.append(f"- {k}: " + (", ".join(f"{reason} {count}" for reason, count in v.items())

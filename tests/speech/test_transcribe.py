@@ -54,6 +54,19 @@ def test_json_lines(tmp_path) -> None:
     assert d["intent"] is None and d["text"] == ""
 
 
+def test_a_command_inside_talk_is_reported_as_after_talk(tmp_path) -> None:
+    talk = clips.speak("I think the weather is nice today, and my friend is coming over later",
+                       "en-us", 165)
+    command = clips.speak("repeat", "en-us", 150)
+    x = clips.pad(np.concatenate([talk, np.zeros(9600, np.int16), command]), 0.5, 1.0)
+    wav = str(clips.write_wav(tmp_path / "talk.wav", x))
+    result = CliRunner().invoke(
+        cli, ["transcribe", wav, "--routine", "squat", "--engine", "pocketsphinx", "--json"])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.output)
+    assert (line["intent"], line["reason"], line["raw"]) == (None, "after-talk", "repeat")
+
+
 def test_human_output_and_bad_files(tmp_path) -> None:
     good = _wav(tmp_path, "a.wav", "my heels are lifting")
     (tmp_path / "bad.wav").write_bytes(b"RIFF....nonsense")

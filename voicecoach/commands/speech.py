@@ -4,7 +4,8 @@ transcribe's JSON lines are a stable format (keys are added, never renamed):
 {"file", "text", "intent", "phrase", "confidence", "decode_s", "raw", "reason", "engine",
 "model"}; intent null = rejected, and then `reason` says why and `raw` what the decoder
 heard before rejection. Each file is a new stream (`Recognizer.new_stream`): its answer
-does not depend on the files before it.
+does not depend on the files before it. Utterances are judged as in a session
+(`voicecoach.speech.gate.Listener`): a command inside talk is rejected ("after-talk").
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from voicecoach.speech.hypothesis import Hypothesis
 
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
+BYTES_PER_SECOND = 32000
 
 
 def _load_routine(name: str) -> Routine:
@@ -43,6 +45,7 @@ def transcribe(
     from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer
     from voicecoach.speech.audio import wav_pcm16k
+    from voicecoach.speech.gate import Listener, MicGate
 
     try:
         if engine == "text":
@@ -65,16 +68,20 @@ def transcribe(
             status = max(status, exc.exit_code)
             continue
         rec.new_stream()
+        # Judged as a session's ears judge (a command in the middle of talk is not one),
+        # on the file's own clock: no coach speaks here.
+        listener = Listener(rec, MicGate(clock=lambda: 0.0))
         started = time.perf_counter()
         hyps = []
         for i in range(0, len(pcm), CHUNK_BYTES):
-            hyps.extend(rec.accept(pcm[i : i + CHUNK_BYTES]))
-        hyps.extend(rec.flush())
+            t = min(i + CHUNK_BYTES, len(pcm)) / BYTES_PER_SECOND
+            hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], t))
+        hyps.extend(listener.flush(len(pcm) / BYTES_PER_SECOND))
         decode_s = time.perf_counter() - started
-        accepted = [h for h in hyps if h.text]
-        best = (
-            accepted[0] if accepted else (max(hyps, key=lambda h: h.confidence) if hyps else None)
-        )
+        # A command taken, else one heard but not taken for being inside talk (the most
+        # telling reason), else the surest of the rest.
+        taken = [h for h in hyps if h.text] or [h for h in hyps if h.reason == "after-talk"]
+        best = taken[0] if taken else (max(hyps, key=lambda h: h.confidence) if hyps else None)
         intent = match(r, None, best.text) if best is not None and best.text else None
         record = {
             "file": str(wav),
