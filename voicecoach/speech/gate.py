@@ -225,8 +225,9 @@ class Listener:
     and the generic model hears commands in some of them at full confidence ("that hurts"
     at 1.0); a person giving a command has paused first. Measured in bench/real-speech.md
     (3 minutes of real read speech as a radio, two seeds, alone and over music): commands
-    taken from the talk 34 -> 11; over continuous music, 40 generated commands every 3 s at
-    10, 5 and 0 dB: 1 lost of 109 heard (at 0 dB).
+    taken from the talk 34 -> 11. Over continuous music (measured once, not in the bench:
+    40 generated commands 3 s apart at 10, 5 and 0 dB), 1 lost of the 109 heard, at 0 dB:
+    music seldom decodes to words.
 
     One per recognizer, fed from one thread (recognizers are not thread-safe).
     """
