@@ -377,3 +377,29 @@ def test_a_session_that_missed_real_words_ends_with_advice(tmp_path: Path) -> No
     assert run.returncode == 0, run.stderr
     hearing = [line for line in run.stdout.splitlines() if " hearing " in line]
     assert len(hearing) == 1 and "voicecoach enroll --user NAME" in hearing[0], run.stdout
+
+
+def test_a_command_right_after_other_talk_is_shown_as_such(tmp_path: Path) -> None:
+    """A radio's "repeat" is not taken; the log line says why, and a pause makes it count."""
+    import numpy as np
+
+    from tests.support import clips
+
+    talk = clips.speak("I think the weather is nice today, and my friend is coming over later",
+                       "en-us", 165)
+    command = clips.speak("repeat", "en-us", 150)
+    wav = clips.write_wav(tmp_path / "talk.wav", clips.pad(np.concatenate(
+        [talk, np.zeros(9600, np.int16), command, np.zeros(32000, np.int16), command]), 1.0, 1.5))
+    log = tmp_path / "events.jsonl"
+    run = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
+         "--engine", "pocketsphinx", "--input-file", str(wav), "--linger", "0.5",
+         "--event-log", str(log)],
+        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    assert any('"repeat"' in line and "rejected: too soon after other talk" in line
+               for line in run.stdout.splitlines()), run.stdout
+    heard = [(r["text"], r["outcome"], r.get("reason")) for r in records(log)
+             if r["kind"] == "heard" and r["text"] == "repeat"]
+    assert heard[0] == ("repeat", "rejected", "after-talk")
+    assert heard[1][1] == "accepted"  # the same word after a pause of 2 s

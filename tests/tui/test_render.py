@@ -106,7 +106,8 @@ async def test_heard_line_outcomes(static_session: StaticSession) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for outcome, mark in (("accepted", "✓"), ("ignored", "ignored"),
-                              ("rejected", "not understood")):
+                              ("rejected", "not understood"),
+                              ("after-talk", "too soon after other talk")):
             heard = LastHeard("skip rest", 0.9, outcome, "skip_rest")
             static_session.push(replace(static_session.state, last_heard=heard))
             await settle(pilot)

@@ -72,6 +72,8 @@ class PlainPrinter:
 
     def on_heard(self, text: str, confidence: float, outcome: str, intent: str | None) -> None:
         meaning = f" -> {intent}" if intent else ""
+        if outcome == "after-talk":
+            outcome = "rejected: too soon after other talk (pause first)"
         self.line("heard", f"\"{text}\" ({confidence:.2f}) {outcome}{meaning}")
 
     def on_level(self, dbfs: float) -> None:

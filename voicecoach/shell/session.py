@@ -561,7 +561,10 @@ class Session:
                           "phrase": None, "confidence": round(confidence, 3), "source": source,
                           "outcome": "rejected", "by": "recognizer",
                           "reason": reason or "rejected"})
-            self._notify("on_heard", text, confidence, "rejected", None)
+            # A command said inside other talk is shown as such: "not understood" would be
+            # wrong, and the person should learn to pause first.
+            shown = "after-talk" if reason == "after-talk" else "rejected"
+            self._notify("on_heard", text, confidence, shown, None)
         elif item.kind == "said":
             phase, say_id, t, completed, effect = item.payload
             record = {"t": self._rel(now), "kind": f"speech_{phase}", "say_id": say_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.widgets import Static
 
 _MARKS = {"accepted": "✓ accepted", "ignored": "· ignored", "rejected": "✗ not understood",
-          "asked": "? asked to confirm"}
+          "asked": "? asked to confirm",
+          "after-talk": "✗ not taken: too soon after other talk"}
 
 
 def heard_text(text: str, confidence: float, outcome: str, intent: str | None) -> str:
     mark = _MARKS.get(outcome, outcome)
-    meaning = f" → {intent}" if intent and outcome != "rejected" else ""
+    meaning = f" → {intent}" if intent and outcome not in ("rejected", "after-talk") else ""
     return f'heard: "{text}"  {confidence:.0%}  {mark}{meaning}'
 
 

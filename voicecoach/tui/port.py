@@ -20,7 +20,8 @@ class SessionListener(Protocol):
         """After every coach step: the new state and the effects it produced."""
 
     def on_heard(self, text: str, confidence: float, outcome: str, intent: str | None) -> None:
-        """An utterance was decoded; outcome is `accepted`, `ignored` or `rejected`."""
+        """An utterance was decoded; outcome is `accepted`, `ignored`, `rejected`, `asked` or
+        `after-talk` (a command heard right after other words, not taken)."""
 
     def on_level(self, dbfs: float) -> None:
         """Mic level, a few times a second (RMS in dBFS; -120 for silence)."""
