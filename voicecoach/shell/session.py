@@ -553,8 +553,9 @@ class Session:
         elif item.kind == "rejected":
             text, confidence, source, reason = item.payload
             # Words the recognizer could not place, not a bump or the music (no words), nor
-            # the gate's drop of whatever overlapped the coach's voice (its own words).
-            if source == "voice" and text.strip() and reason != "gated":
+            # the gate's drop of whatever overlapped the coach's voice (its own words), nor
+            # a command heard well but said inside other talk (enrolling would not help).
+            if source == "voice" and text.strip() and reason not in ("gated", "after-talk"):
                 self._hearing.missed += 1
             # The coach records what reaches it; a recognizer-level rejection does not.
             self._record({"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
