@@ -22,7 +22,11 @@ configurations: "new" (PocketsphinxRecognizer's defaults as they are when this
 runs) and "today" (before issue 12: streaming result only, no garbage words,
 cepstral mean carried over, the old thresholds).
 Speakers are split by their hash: 0-3 ("tune") and 4-7 ("check"), so a rule
-tuned on one half can be checked on the other.
+tuned on one half can be checked on the other. Warm runs in four shuffled orders
+(the order alone moves its figures by a few points); first vs warm is judged
+against their mean. Every clip is judged by a `Listener`, as transcribe and a
+session judge. "A radio in the gym": minutes of the read sentences back to back,
+alone and over music, heard by the squat routine: how many commands the talk gives.
 
 The curve: commands heard vs false accepts as a threshold moves. New: the
 garbage words' weight, each value a full decode (warm, on a fixed subset: every
