@@ -289,15 +289,19 @@ def _speech_wav(tmp_path: Path, text: str) -> Path:
     return clips.write_wav(tmp_path / "said.wav", clips.pad(clips.speak(text), 0.5, 1.5))
 
 
+def _run_file(wav: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`voicecoach run --no-tui --mute` on a recording with pocketsphinx, no keyboard."""
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
+         "--engine", "pocketsphinx", "--input-file", str(wav), *extra],
+        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+
+
 def test_an_input_file_that_ends_ends_the_session(tmp_path: Path) -> None:
     """`run --no-tui --input-file WAV` with no keyboard waited for "next" forever."""
     log = tmp_path / "events.jsonl"
     wav = _speech_wav(tmp_path, "my heels are lifting")
-    run = subprocess.run(
-        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
-         "--engine", "pocketsphinx", "--input-file", str(wav), "--linger", "1",
-         "--event-log", str(log)],
-        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+    run = _run_file(wav, "--linger", "1", "--event-log", str(log))
     assert run.returncode == 0, run.stderr
     assert "end of the input file; no input left" in run.stdout
     ends = [r for r in records(log) if r["kind"] == "input_end"]
@@ -370,10 +374,7 @@ def test_a_session_that_missed_real_words_ends_with_advice(tmp_path: Path) -> No
         audio += [sf.read(CORPUS / r["file"], dtype="int16")[0], quiet]
     wav = tmp_path / "talk.wav"
     sf.write(wav, np.concatenate(audio), 16000)
-    run = subprocess.run(
-        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
-         "--engine", "pocketsphinx", "--input-file", str(wav), "--linger", "0.5"],
-        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+    run = _run_file(wav, "--linger", "0.5")
     assert run.returncode == 0, run.stderr
     hearing = [line for line in run.stdout.splitlines() if " hearing " in line]
     assert len(hearing) == 1 and "voicecoach enroll --user NAME" in hearing[0], run.stdout
@@ -391,11 +392,7 @@ def test_a_command_right_after_other_talk_is_shown_as_such(tmp_path: Path) -> No
     wav = clips.write_wav(tmp_path / "talk.wav", clips.pad(np.concatenate(
         [talk, np.zeros(9600, np.int16), command, np.zeros(32000, np.int16), command]), 1.0, 1.5))
     log = tmp_path / "events.jsonl"
-    run = subprocess.run(
-        [sys.executable, "-m", "voicecoach", "run", str(SHORT), "--no-tui", "--mute",
-         "--engine", "pocketsphinx", "--input-file", str(wav), "--linger", "0.5",
-         "--event-log", str(log)],
-        capture_output=True, text=True, timeout=90, cwd=REPO, stdin=subprocess.DEVNULL)
+    run = _run_file(wav, "--linger", "0.5", "--event-log", str(log))
     assert run.returncode == 0, run.stderr
     assert any('"repeat"' in line and "rejected: too soon after other talk" in line
                for line in run.stdout.splitlines()), run.stdout
