@@ -214,11 +214,8 @@ def _stream_worker(spec: dict[str, Any]) -> dict[str, Any]:
     rec = PocketsphinxRecognizer()
     rec.set_phrases(phrases, phrase_meanings(routine, None))
     listener = Listener(rec, MicGate(clock=lambda: 0.0))
-    hyps = []
     cpu = time.process_time()
-    for i in range(0, len(pcm), CHUNK_BYTES):
-        hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], min(i + CHUNK_BYTES, len(pcm)) / 32000))
-    hyps.extend(listener.flush(len(pcm) / 32000))
+    hyps = listener.hear_recording(pcm, CHUNK_BYTES)
     cpu = time.process_time() - cpu
     return {"stream": {
         "minutes": round(len(pcm) / 32000 / 60, 2), "utterances": len(hyps),
@@ -279,14 +276,10 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
             make_s.append(time.perf_counter() - t0)
         rec.reset()
         rec.trace = []
-        hyps = []
         # Judged as transcribe and a session judge (the after-talk rule), one clip at a time.
         listener = Listener(rec, MicGate(clock=lambda: 0.0), after_talk_s=after_talk_s)
         started, cpu = time.perf_counter(), time.process_time()
-        for i in range(0, len(pcm), CHUNK_BYTES):
-            t = min(i + CHUNK_BYTES, len(pcm)) / 32000
-            hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], t))
-        hyps.extend(listener.flush(len(pcm) / 32000))
+        hyps = listener.hear_recording(pcm, CHUNK_BYTES)
         dt, cpu = time.perf_counter() - started, time.process_time() - cpu
         trace = rec.trace + [None] * (len(hyps) - len(rec.trace))
         utts = []

@@ -26,20 +26,13 @@ def _stream(pause_s: float) -> bytes:
     return clips.pad(np.concatenate([talk, silence, command]), 0.5, 1.0).tobytes()
 
 
-def _hear(listener: Listener, pcm: bytes) -> list[Hypothesis]:
-    out: list[Hypothesis] = []
-    for i in range(0, len(pcm), CHUNK):
-        out.extend(listener.feed(pcm[i : i + CHUNK], min(i + CHUNK, len(pcm)) / 32000))
-    return out + listener.flush(len(pcm) / 32000)
-
-
 @pytest.fixture
 def listen(squat, sphinx):
     def run(pcm: bytes, after_talk_s: float = AFTER_TALK_S) -> list[Hypothesis]:
         sphinx.reset()
         listener = Listener(sphinx, MicGate(clock=lambda: 0.0), after_talk_s=after_talk_s)
         listener.set_phrases(active_phrases(squat, 0))
-        return _hear(listener, pcm)
+        return listener.hear_recording(pcm, CHUNK)
 
     return run
 
@@ -69,6 +62,6 @@ def test_the_coachs_own_speech_is_not_talk(squat, sphinx) -> None:
                     0.5, 1.0).tobytes()
     gate.speaking_started(0.5, TALK)
     gate.speaking_ended(0.5 + coach.size / 16000)
-    hyps = _hear(listener, pcm)
+    hyps = listener.hear_recording(pcm, CHUNK)
     assert any(h.raw and not h.text for h in hyps)  # the coach's echo was decoded, rejected
     assert [h.text for h in hyps if h.text] == [COMMAND]

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from voicecoach.speech.hypothesis import Hypothesis
 
 CHUNK_BYTES = 1600  # 50 ms at 16 kHz mono int16: the size a mic would deliver
-BYTES_PER_SECOND = 32000
 
 
 def _load_routine(name: str) -> Routine:
@@ -72,11 +71,7 @@ def transcribe(
         # on the file's own clock: no coach speaks here.
         listener = Listener(rec, MicGate(clock=lambda: 0.0))
         started = time.perf_counter()
-        hyps = []
-        for i in range(0, len(pcm), CHUNK_BYTES):
-            t = min(i + CHUNK_BYTES, len(pcm)) / BYTES_PER_SECOND
-            hyps.extend(listener.feed(pcm[i : i + CHUNK_BYTES], t))
-        hyps.extend(listener.flush(len(pcm) / BYTES_PER_SECOND))
+        hyps = listener.hear_recording(pcm, CHUNK_BYTES)
         decode_s = time.perf_counter() - started
         # A command taken, else one heard but not taken for being inside talk (the most
         # telling reason), else the surest of the rest.

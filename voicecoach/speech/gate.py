@@ -268,6 +268,17 @@ class Listener:
         self._t = self.gate.now() if t is None else t
         return [self._judge(h) for h in self.recognizer.flush()]
 
+    def hear_recording(self, pcm: bytes, chunk_bytes: int = 1600) -> list[Hypothesis]:
+        """A whole recording (16 kHz mono int16) in mic-sized chunks, then its end, on the
+        recording's own clock (second 0 is its first sample): transcribe and the benches
+        judge a file as a session's ears would."""
+        out: list[Hypothesis] = []
+        for i in range(0, len(pcm), chunk_bytes):
+            end = min(i + chunk_bytes, len(pcm))
+            out.extend(self.feed(pcm[i:end], end / (2 * SAMPLE_RATE)))
+        out.extend(self.flush(len(pcm) / (2 * SAMPLE_RATE)))
+        return out
+
     def span(self, hyp: Hypothesis) -> tuple[float, float]:
         """(onset, end) of `hyp` on the gate's clock; without stream times, when it came out."""
         if hyp.end_s <= 0.0:
