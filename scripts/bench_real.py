@@ -221,6 +221,10 @@ def _stream_worker(spec: dict[str, Any]) -> dict[str, Any]:
         "minutes": round(len(pcm) / 32000 / 60, 2), "utterances": len(hyps),
         "accepted": [h.text for h in hyps if h.text],
         "after_talk": [h.raw for h in hyps if h.reason == "after-talk"],
+        # What the end-of-session hearing advice counts as the person's missed commands
+        # (rejected words), before and since words amid talk are left out (`in_talk`).
+        "missed_all": sum(1 for h in hyps if h.raw and not h.text and h.reason != "after-talk"),
+        "missed": sum(1 for h in hyps if h.raw and not h.text and not h.in_talk),
         "rtf_cpu": round(cpu / (len(pcm) / 32000), 3)}}
 
 
@@ -738,14 +742,19 @@ def render(rep: dict[str, Any]) -> str:
               "through a session's `Listener`, alone and with music-like noise "
               f"{STREAM_MUSIC_DB:g} dB under it. Commands taken from the talk, without and "
               "with the after-talk rule (a command that begins less than "
-              f"{AFTER_TALK_S:g} s after someone's words is not taken):", "",
+              f"{AFTER_TALK_S:g} s after someone's words is not taken). Counted as missed "
+              "commands: the rejected utterances with words that the end-of-session advice "
+              "(\"heard you N of M times\") would count as the person's misses, before and "
+              "since words that begin amid talk are left out:", "",
               "| seed | music | utterances | commands taken, no rule | with the rule | "
-              "what was still taken | CPU RTF |", "|---|---|---|---|---|---|---|"]
+              "what was still taken | counted as missed, before / now | CPU RTF |",
+              "|---|---|---|---|---|---|---|---|"]
         for st in streams:
+            missed = (f"{st['missed_all']} / {st['missed']}" if "missed" in st else "-")
             L.append(f"| {st['seed']} | {'yes' if st['music'] else 'no'} | {st['utterances']} | "
                      f"{len(st['accepted']) + len(st['after_talk'])} | {len(st['accepted'])} | "
                      + (", ".join(f'"{t}"' for t in st["accepted"]) or "-")
-                     + f" | {st['rtf_cpu']:.3f} |")
+                     + f" | {missed} | {st['rtf_cpu']:.3f} |")
     L += ["", "Where the commands that were not heard went (warm):", ""]
     for k, v in rep["losses"].items():
         L.append(f"- {k}: " + (", ".join(f"{reason} {count}" for reason, count in v.items())

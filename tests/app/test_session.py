@@ -235,6 +235,7 @@ def test_often_missed_voice_ends_with_advice_to_enroll(short: Any, clock: Manual
     session.hear("", 0.0, accepted=False, reason="no-words")  # a bump: not a miss
     session.hear("let's go", 0.9, accepted=False, reason="gated")  # the coach's own voice
     session.hear("repeat", 1.0, accepted=False, reason="after-talk")  # heard, inside talk
+    session.hear("tree", 0.0, accepted=False, reason="garbage", in_talk=True)  # a radio
     session.send_text("nonsense words")  # typed: says nothing about the ears
     settle(session, clock)
     note = session.hearing_note

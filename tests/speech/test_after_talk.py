@@ -48,6 +48,16 @@ def test_a_command_right_after_talk_is_not_taken(listen) -> None:
 def test_a_command_after_a_pause_is_heard(listen) -> None:
     hyps = listen(_stream(AFTER_TALK_S + 0.5))
     assert [h.text for h in hyps if h.text] == [COMMAND]
+    assert not any(h.in_talk for h in hyps if h.text)
+
+
+def test_words_inside_talk_are_marked_as_talk(listen) -> None:
+    """A sentence is several utterances; all but the first begin amid talk (so the
+    session does not count them as missed commands), and so does the command after it."""
+    hyps = [h for h in listen(_stream(0.6)) if h.raw]
+    assert len(hyps) >= 2
+    assert not hyps[0].in_talk  # the first words: nothing came before them
+    assert all(h.in_talk for h in hyps[1:])
 
 
 def test_the_coachs_own_speech_is_not_talk(squat, sphinx) -> None:

@@ -293,7 +293,7 @@ class Ears:
                 if hyp.reason == "gated":
                     self.heard_count += 1
                 session.hear(raw, hyp.confidence, accepted=False, at=end,
-                             reason=hyp.reason or "rejected")
+                             reason=hyp.reason or "rejected", in_talk=hyp.in_talk)
             if self._keep_audio is not None and hyp.reason != "gated":
                 # The coach's own voice is not worth keeping; what the person said is.
                 onset, _ = listener.span(hyp)

@@ -416,18 +416,21 @@ class Session:
     # --- used by the ears, the plain mode and tests (thread-safe) ----------------------
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
-             accepted: bool = True, at: float | None = None, reason: str = "") -> None:
+             accepted: bool = True, at: float | None = None, reason: str = "",
+             in_talk: bool = False) -> None:
         """A recognizer result. `accepted=False`: the recognizer rejected it (noise, low score).
 
         Rejected results are logged and shown but never reach the coach as
         words: the coach sees an unrecognised utterance only through `Heard`
         with no intent, and counts misses; noise must not count as a miss.
+        `in_talk`: it began amid other talk (`Hypothesis.in_talk`), so its rejection
+        says nothing about how well the person is heard.
         """
         when = self._clock() if at is None else at
         if accepted:
             self._inbox.put(_Item("heard", (text, confidence, source), when))
         else:
-            self._inbox.put(_Item("rejected", (text, confidence, source, reason), when))
+            self._inbox.put(_Item("rejected", (text, confidence, source, reason, in_talk), when))
 
     def record(self, kind: str, **data: Any) -> None:
         """A shell record for the logs from any thread (`ready`, `device`...); `t` is added."""
@@ -551,17 +554,21 @@ class Session:
                 intent = intents.match(self.routine, self._state.step_index, typed)
             self._heard(Heard(now, typed, intent, confidence, source))
         elif item.kind == "rejected":
-            text, confidence, source, reason = item.payload
+            text, confidence, source, reason, in_talk = item.payload
             # Words the recognizer could not place, not a bump or the music (no words), nor
             # the gate's drop of whatever overlapped the coach's voice (its own words), nor
-            # a command heard well but said inside other talk (enrolling would not help).
-            if source == "voice" and text.strip() and reason not in ("gated", "after-talk"):
+            # anything said inside other talk (a radio's sentences; a command said mid-talk
+            # was heard well): enrolling would help none of those.
+            if (source == "voice" and text.strip() and not in_talk
+                    and reason not in ("gated", "after-talk")):
                 self._hearing.missed += 1
             # The coach records what reaches it; a recognizer-level rejection does not.
-            self._record({"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
-                          "phrase": None, "confidence": round(confidence, 3), "source": source,
-                          "outcome": "rejected", "by": "recognizer",
-                          "reason": reason or "rejected"})
+            record = {"t": self._rel(now), "kind": "heard", "text": text, "intent": None,
+                      "phrase": None, "confidence": round(confidence, 3), "source": source,
+                      "outcome": "rejected", "by": "recognizer", "reason": reason or "rejected"}
+            if in_talk:
+                record["in_talk"] = True
+            self._record(record)
             # A command said inside other talk is shown as such: "not understood" would be
             # wrong, and the person should learn to pause first.
             shown = "after-talk" if reason == "after-talk" else "rejected"

@@ -29,6 +29,9 @@ class Hypothesis:
     """Why it was rejected ("garbage", "low-confidence", "partial", "gated"...), else ""."""
     early: bool = False
     """Decided before the full trailing silence, because the words were already unambiguous."""
+    in_talk: bool = False
+    """Began within the after-talk pause of someone's words (`gate.Listener`): part of a
+    stream of talk (a radio, a conversation), not a command someone paused to give."""
 
     @property
     def rejected(self) -> bool:
