@@ -23,7 +23,11 @@ speaker's own tap, the ears (listen thread, gate, pocketsphinx) listen as in
 Run through scripts/bench.py (`--only echo`), or alone:
 `.venv/bin/python scripts/bench_echo.py [--quick] [--method=webrtc|speex|pulse-speex|...]...
 [--per-word=N] [--all-texts] [--levels=0,6,12] [--parts=silence,over,self]
-[--duplex-confidence=X] [--json=PATH]`.
+[--duplex-confidence=X] [--duck=G|off] [--duck-oracle[=MS]] [--json=PATH]`.
+
+The coach yields the floor as the app does (`voicecoach.shell.ears.Ears._yield_floor`:
+-20 dB while someone talks over it); reported: how often it ducked over the coach and with
+nobody talking (the 92 texts), and the delay from the speech's onset to the lowered voice.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import json
 import os
 import random
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,14 @@ LEVELS = (0, 6, 12)
 DUPLEX_CONFIDENCE: float | None = None
 """`--duplex-confidence=X`: the gate's confidence over the coach, instead of the shipped one
 (to measure what a threshold costs in commands and buys in self-triggers)."""
+DUCK: float | None = 0.1
+"""`--duck=G`: the coach's gain while someone talks over it (0.1, -20 dB, is the app's; 0:
+pause); `--duck=off`: the coach never yields the floor (to measure what it buys)."""
+DUCK_OFF = False
+DUCK_ORACLE: float | None = None
+"""`--duck-oracle[=MS]`: the bench itself ducks the coach (to `DUCK`) MS after the word's
+onset in the clip it plays (pacat adds some 20-30 ms before it sounds); bare: as it starts
+playing the clip, before the speech reaches the mic. What ducking gives at a known delay."""
 TARGETS = {"gap_points_at_6db": 10.0, "self_triggers": 0, "hush_p95_ms": 100.0, "cpu": 0.20}
 
 
@@ -120,7 +133,8 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
 
     rng = random.Random(seed)
     cues = _long_cues()
-    duplex = _tuned(Duplex(_phrases(), method=method))
+    duplex = _tuned(Duplex(_phrases(), method=method,
+                           duck=None if DUCK_ORACLE is not None or DUCK_OFF else DUCK))
     heard = {db: 0 for db in levels}
     wrong = {db: 0 for db in levels}
     why: dict[int, Counter[str]] = {db: Counter() for db in levels}
@@ -140,11 +154,15 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
         for n, (word, clip) in enumerate(clips):
             for db in levels:
                 mark = len(duplex.collector.heard)
+                ducks_before = len(duplex.ears.ducks)
                 cue = cues[(n * len(LEVELS) + db) % len(cues)] if coach else None
                 if cue is not None:
                     duplex.say(cue)
                     duplex.started.wait(10)
                     time.sleep(rng.uniform(1.0, 2.5))
+                if coach and DUCK_ORACLE is not None and DUCK is not None:
+                    at = (_word_onset(clip) + DUCK_ORACLE / 1000) if DUCK_ORACLE >= 0 else 0.0
+                    threading.Timer(at, duplex.speaker.duck, (DUCK,)).start()
                 duplex.speak(loop, level(clip, db))
                 ok, at, others = _wait_heard(duplex, mark, word, len(clip) / 16000 + 1.5)
                 heard[db] += ok
@@ -152,6 +170,7 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
                 got = list(duplex.collector.heard[mark:])
                 why[db][outcome(word, cue, got)] += 1
                 evidence.append({"word": word, "db": db, "ok": ok,
+                                 "ducked": len(duplex.ears.ducks) - ducks_before,
                                  "got": [(h[0], round(h[1], 2), h[2], h[4]) for h in got]})
                 if coach:
                     if ok and at is not None and duplex.ended.wait(2.0) \
@@ -172,12 +191,42 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
         chunk_ms = (canceller.cpu_s / (canceller.processed_s / 0.05) * 1000
                     if canceller is not None and canceller.processed_s else None)
         erle = round(canceller.erle_db, 1) if canceller is not None else None
+        ducks = duck_report(duplex)
     finally:
         duplex.close()
     return {"heard": heard, "wrong": wrong, "of": len(clips), "hush_ms": hush_ms,
             "why": {db: dict(c) for db, c in why.items()}, "evidence": evidence,
             "end_to_quiet_ms": end_to_quiet_ms, "cpu": cpu, "chunk_ms": chunk_ms,
-            "erle_db": erle, "converged_after_s": converged_after}
+            "erle_db": erle, "converged_after_s": converged_after, "ducks": ducks}
+
+
+def _word_onset(clip: np.ndarray) -> float:
+    """Seconds into a clip where the word begins: its first 20 ms frame within 20 dB of the
+    loudest."""
+    frames = clip[: len(clip) // 320 * 320].reshape(-1, 320).astype(np.float64)
+    db = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-12)
+    return float(np.flatnonzero(db >= db.max() - 20.0)[0] * 0.02)
+
+
+def duck_report(duplex: Any) -> dict[str, Any]:
+    """How often and how long the coach ducked, and the delay from the speech's onset at the
+    mic (its 20 ms frames as the listen thread got them, `Duplex._duck`) to the first sample
+    at the lowered level (the speaker's timeline); the echo then takes the loop's 40 ms."""
+    events = list(duplex.ears.ducks)
+    drops = list(duplex.speaker.stats.ducks)
+    onsets = list(duplex.speech_onsets)
+    delays = []
+    for ev in events:
+        drop = next((t for g, t in drops if g < 1.0 and t >= ev["at"] - 0.01), None)
+        speech = next((o for asked, o in onsets if abs(asked - ev["at"]) < 0.05), None)
+        if drop is not None and speech is not None:
+            delays.append(round((drop - speech) * 1000, 1))
+        ev["drop"], ev["speech"] = drop, speech
+    seconds = sum(ev.get("ended", ev["at"]) - ev["at"] for ev in events)
+    return {"count": len(events), "seconds": round(seconds, 2), "delay_ms": delays,
+            "outcomes": [ev.get("outcome") for ev in events],
+            "events": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in ev.items()}
+                       for ev in events]}
 
 
 def _tuned(duplex: Any) -> Any:
@@ -194,13 +243,15 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
     from voicecoach.shell.mouth import routine_texts
 
     triggers: list[tuple[str, str, float]] = []
+    ducks: list[dict[str, Any]] = []
     spoken = 0
     for name in ("squat", "mobility"):
         routine = load_routine(name)
         texts = list(routine_texts(routine))
         if quick:
             texts = texts[:12]
-        duplex = _tuned(Duplex(tuple(all_phrases(routine)), method=method))
+        duplex = _tuned(Duplex(tuple(all_phrases(routine)), method=method,
+                               duck=None if DUCK_OFF else DUCK))
         try:
             duplex.start()
             for text in texts:
@@ -215,9 +266,14 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
             time.sleep(1.0)
             if duplex.ears.crashes or duplex.ears.restarts:
                 raise AssertionError(f"the listen thread crashed: {duplex.ears.crashes}")
+            ducks.append(duck_report(duplex))
         finally:
             duplex.close()
-    return {"spoken": spoken, "triggers": triggers}
+    merged = {"count": sum(d["count"] for d in ducks),
+              "seconds": round(sum(d["seconds"] for d in ducks), 2),
+              "delay_ms": [x for d in ducks for x in d["delay_ms"]],
+              "events": [e for d in ducks for e in d["events"]]}
+    return {"spoken": spoken, "triggers": triggers, "ducks": merged}
 
 
 METHODS = ("webrtc", "speex")
@@ -273,6 +329,13 @@ def _rows(res: dict[str, Any]) -> list[dict[str, Any]]:
         hush, cpu = over["hush_ms"], over["cpu"]
         rows.append({"metric": "hush p95 (ms)", "value": _pct(hush, 95),
                      "detail": f"p50 {_pct(hush, 50)}, n={len(hush)}"})
+    for name, part in (("over the coach", over), ("the coach alone", selft)):
+        if part and part.get("ducks") is not None and not DUCK_OFF:
+            d = part["ducks"]
+            rows.append({"metric": f"ducks, {name}", "value": d["count"],
+                         "detail": f"{d['seconds']} s ducked; delay onset -> drop p50 "
+                                   f"{_pct(d['delay_ms'], 50)} / p95 {_pct(d['delay_ms'], 95)}"
+                                   f" ms (n={len(d['delay_ms'])})"})
     if selft:
         rows.append({"metric": "self-triggers", "value": len(selft["triggers"]),
                      "detail": f"{selft['spoken']} texts; {selft['triggers']}"})
@@ -338,6 +401,14 @@ if __name__ == "__main__":
     for arg in sys.argv:
         if arg.startswith("--duplex-confidence="):
             DUPLEX_CONFIDENCE = float(arg.split("=", 1)[1])
+        if arg.startswith("--duck="):
+            DUCK_OFF = arg == "--duck=off"
+            DUCK = None if DUCK_OFF else float(arg.split("=", 1)[1])
+    for arg in sys.argv:
+        if arg == "--duck-oracle":
+            DUCK_ORACLE = -1.0
+        elif arg.startswith("--duck-oracle="):
+            DUCK_ORACLE = float(arg.split("=", 1)[1])
     result = run(quick="--quick" in sys.argv, methods=chosen or METHODS,
                  per_word=per[0] if per else None,
                  all_texts=True if "--all-texts" in sys.argv else None,

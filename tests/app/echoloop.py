@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tests.app.selftrigger import Collector as SelfTriggerCollector
+from voicecoach.shell.ears import DUCK_GAIN
 from voicecoach.speech.audio import MicSource, wav_pcm16k
 
 SR = 16000
@@ -144,7 +145,8 @@ class Collector(SelfTriggerCollector):
     heard: list[tuple[str, float, bool, float, str]] = field(default_factory=list)  # type: ignore[assignment]
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
-             accepted: bool = True, at: float | None = None, reason: str = "") -> None:
+             accepted: bool = True, at: float | None = None, reason: str = "",
+             in_talk: bool = False) -> None:
         self.heard.append((text, confidence, accepted, time.monotonic(), reason))
 
     def input_ended(self, *args: Any, **kwargs: Any) -> None:
@@ -213,7 +215,7 @@ class Duplex:
 
     def __init__(self, phrases: tuple[str, ...], *, echo_cancel: bool = True,
                  engine: str = "pocketsphinx", device: str = "pulse",
-                 method: str | None = None) -> None:
+                 method: str | None = None, duck: float | None = DUCK_GAIN) -> None:
         from voicecoach import speech
         from voicecoach.shell.ears import Ears
         from voicecoach.speech.echo import EchoCanceller
@@ -266,10 +268,34 @@ class Duplex:
                                on_flush=reference.cut if reference is not None else None)
         if self.method != "none":
             self.ears.hush = self.speaker.hush
+            if duck is not None:  # yield the floor, as the app does (None: measure without)
+                self.ears.duck = self._duck
+                self.ears.duck_gain = duck
             if self.canceller is None:  # PulseAudio cancels: full duplex from the start
                 self.ears.gate.duplex = lambda: True
                 self.ears.residual_gate = ResidualGate(self.reference)
+        self.speech_onsets: list[tuple[float, float | None]] = []
+        """(when a duck was asked, where the speech that asked for it began at the mic)."""
         self._next_id = 0
+
+    def _duck(self, gain: float) -> None:
+        """The speaker's duck, noting where the speech began (the mic frames, on the listen
+        thread's arrival clock): the first of the frames within 20 dB of the loudest one
+        since the recognizer opened the utterance, walking back from the decision."""
+        if gain < 1.0 and self.ears.residual_gate is not None:
+            now = time.monotonic()
+            seen = self.ears.ducks[-1]["seen"] if self.ears.ducks else now
+            frames = [(t, m) for t, m, _ in list(self.ears.residual_gate._frames)
+                      if seen - 0.5 <= t <= now]
+            onset = None
+            if frames:
+                peak = max(m for _, m in frames)
+                for t, m in reversed(frames):
+                    if m < peak - 20.0:
+                        break
+                    onset = t
+            self.speech_onsets.append((now, onset))
+        self.speaker.duck(gain)
 
     def start(self) -> None:
         self.ears.start(self.collector)  # type: ignore[arg-type]

@@ -39,7 +39,7 @@ def test_echo_cancel_wires_the_canceller_only_when_asked(tmp_path: Path, mode: s
     try:
         if mode == "off":  # exactly as before: no canceller, the half-duplex gate
             assert ears.canceller is None and parts.echo_reference is None
-            assert ears.gate.duplex is None and ears.hush is None
+            assert ears.gate.duplex is None and ears.hush is None and ears.duck is None
         elif mode == "on":
             assert ears.canceller is not None
             assert parts.echo_reference is ears.canceller.reference

@@ -128,6 +128,10 @@ class SupervisedSpeaker:
     def hush(self) -> None:
         self._speaker.hush()
 
+    def duck(self, gain: float) -> None:
+        """Lower the voice while someone talks over it (`voicecoach.shell.ears.Ears.duck`)."""
+        self._speaker.duck(gain)
+
     def beep(self, kind: str) -> None:
         self._speaker.beep(kind)
 

@@ -145,6 +145,7 @@ def _add_speaker(parts: Parts, routine: Routine, opts: RunOptions, note: Notice)
     def build(session: Session) -> SpeakerPort:
         speaker = factory(session)
         ears.hush = speaker.hush  # a command heard over the coach cuts it at once
+        ears.duck = speaker.duck  # and the coach yields the floor as soon as someone talks
         return speaker
 
     parts.speaker_factory = build

@@ -45,6 +45,17 @@ to wait behind anything, or whose `expires_at` has passed, is dropped (ended
 with `completed=False`), never spoken late. `expires_at` is on time.monotonic().
 `hush()` cuts the current utterance and drops the queue.
 
+Yielding the floor (`duck(gain)`)
+---------------------------------
+With echo cancellation the ears may tell the speaker that someone started
+talking over the coach: `duck(0.1)` drops the voice 20 dB from the sample being
+heard (the queue is flushed as for a cut, so it takes effect at once, with a
+5 ms ramp), `duck(0.0)` pauses it, `duck(1.0)` brings it back (a paused
+utterance goes on from the start of the phrase it stopped in: the last pause of
+its voice, so nobody hears half a word). `hush()` ends a duck. What is played
+at the lowered level is what `on_play` reports, so the canceller's reference
+stays true.
+
 Faults
 ------
 No espeak-ng, an unknown voice, no output device, a device that vanishes: the
@@ -138,6 +149,40 @@ class SpeakerStats:
     device_failures: int = 0
     worker_errors: int = 0
     late_counts: list[int] = field(default_factory=list)
+    ducks: list[tuple[float, float]] = field(default_factory=list)
+    """(gain, when the first sample at that gain sounds) of each duck that reached a voice."""
+
+
+PHRASE_PAUSE_SECONDS = 0.12
+"""A stretch of the voice this long below PHRASE_QUIET_DBFS is a pause between phrases
+(espeak-ng pauses at commas and full stops; within words it never falls this quiet so long)."""
+PHRASE_QUIET_DBFS = -45.0
+
+
+def phrase_start(samples: np.ndarray, pos: int, rate: int) -> int:
+    """Where the phrase holding sample `pos` began: the end of the last pause before it
+    (0: the utterance's start). A paused voice goes on from there: a person who talked
+    over the coach hears the phrase whole, not from the middle of a word."""
+    frame = max(1, rate // 100)
+    need = max(1, round(PHRASE_PAUSE_SECONDS * rate / frame))
+    end = min(pos, len(samples)) // frame
+    if end <= 0:
+        return 0
+    frames = samples[: end * frame].astype(np.float64).reshape(end, frame)
+    quiet = np.sqrt((frames ** 2).mean(axis=1) + 1e-12) < 10 ** (PHRASE_QUIET_DBFS / 20)
+    run = 0
+    for i in range(end - 1, -1, -1):
+        if quiet[i]:
+            run += 1
+            if run >= need:
+                # The end of this pause: the first loud frame after it, less 50 ms of quiet.
+                j = i + run
+                while j < end and quiet[j]:
+                    j += 1
+                return max(0, j * frame - rate // 20)
+        else:
+            run = 0
+    return 0
 
 
 def _default_port(settings: VoiceSettings) -> OutputPort:
@@ -197,6 +242,11 @@ class Speaker:
         self._audible_until = 0.0
         """When the last non-silent sample written so far will have sounded."""
         self._pending_ends: list[tuple[float, int, bool]] = []
+        self._duck_pending: float | None = None
+        self._gain = 1.0
+        """The duck's gain on the voice (1.0: not ducked; 0.0: paused)."""
+        self._ramp_from = 1.0
+        self._ramp_left = 0
         self._faults: dict[str, str] = {}
         self._closing = False
         self._closed = False
@@ -226,6 +276,10 @@ class Speaker:
     def hush(self) -> None:
         """Cut the current utterance at once (it fades out over 5 ms) and drop the queue."""
         self._inbox.put(("hush", None))
+
+    def duck(self, gain: float) -> None:
+        """Lower the voice to `gain` at once (0.0 pauses it), or bring it back with 1.0."""
+        self._inbox.put(("duck", max(0.0, min(1.0, float(gain)))))
 
     def beep(self, kind: str) -> None:
         """Play a short tone (`rep`, `rest_end`, `listening`) over whatever is playing."""
@@ -374,10 +428,13 @@ class Speaker:
         block = np.zeros(size, np.float32)
         n = 0
         started = False
-        if item is not None and item.samples is not None:
+        if item is not None and item.samples is not None and self._paused(item):
+            pass  # paused: silence, and the voice waits where it stopped
+        elif item is not None and item.samples is not None:
             if item.pos < item.stop:
                 n = min(size, item.stop - item.pos)
                 block[:n] = item.samples[item.pos:item.pos + n]
+                self._apply_gain(block[:n])
                 started = not item.started
                 item.pos += n
                 item.started = True
@@ -392,6 +449,9 @@ class Speaker:
             self._call(self.on_play, block, port.rate, t)
         if loud:
             self._audible_until = max(self._audible_until, t + loud / port.rate)
+        if self._duck_pending is not None and n:
+            self.stats.ducks.append((self._duck_pending, t))
+            self._duck_pending = None
         if item is not None and item.samples is not None:
             if started:
                 self._fire_due_ends(flush=True)
@@ -418,6 +478,10 @@ class Speaker:
                 self._admit(arg)
             elif cmd == "hush":
                 self._cut_all()
+                self._gain = 1.0
+                self._ramp_left = 0
+            elif cmd == "duck":
+                self._set_gain(float(cast("float", arg)))
             elif cmd == "beep":
                 self._add_beep(str(arg))
             elif cmd == "fault":
@@ -501,13 +565,18 @@ class Speaker:
         port = self._port
         if port is None:
             return
-        queued = round(port.queued_seconds() * port.rate)
+        paused = self._paused(item)
+        queued = 0 if paused else round(port.queued_seconds() * port.rate)
         try:
             self._flush(port)
         except VoicecoachError as exc:
             self._device_failed(exc.message)
             return
         self._audible_until = 0.0
+        if paused:  # nothing of it sounds: it ends now
+            item.stop = item.pos
+            item.end_t = self._clock()
+            return
         playhead = max(0, min(item.pos + item.silence_after - queued, len(item.samples)))
         fade = min(int(FADE_SECONDS * port.rate), len(item.samples) - playhead)
         samples = item.samples.copy()
@@ -520,6 +589,71 @@ class Speaker:
         item.end_t = None
         if item.stop <= item.pos:  # it had already finished sounding
             item.end_t = self._clock()
+
+    def _paused(self, item: _Item) -> bool:
+        return self._gain == 0.0 and self._ramp_left == 0
+
+    def _set_gain(self, gain: float) -> None:
+        """Duck (or bring back) the voice from the sample being heard: the queue is flushed
+        and rewritten at the new gain, as a cut does, so the change sounds at once."""
+        if gain == self._gain:
+            return
+        item, port = self._current, self._port
+        was_paused = item is not None and self._paused(item)
+        self._ramp_from, self._gain = self._gain, gain
+        if item is None or port is None or not item.started or item.samples is None \
+                or item.cut:
+            self._ramp_left = 0
+            return
+        queued = 0 if was_paused else round(port.queued_seconds() * port.rate)
+        try:
+            self._flush(port)
+        except VoicecoachError as exc:
+            self._device_failed(exc.message)
+            return
+        self._audible_until = 0.0
+        playhead = max(0, min(item.pos + item.silence_after - queued, item.stop))
+        if was_paused:
+            playhead = phrase_start(item.samples, playhead, port.rate)
+        item.pos = playhead
+        item.silence_after = 0
+        item.end_t = None
+        self._ramp_left = int(FADE_SECONDS * port.rate)
+        if item.pos < item.stop:
+            self._duck_pending = gain
+        if gain == 0.0:
+            # Fade to silence (the ramp), then write nothing more of it until brought back.
+            fade = min(self._ramp_left, item.stop - item.pos)
+            block = item.samples[item.pos:item.pos + fade].copy()
+            self._apply_gain(block)
+            self._ramp_left = 0
+            try:
+                t = port.write(np.concatenate([block, np.zeros(port.block, np.float32)]))
+            except VoicecoachError as exc:
+                self._device_failed(exc.message)
+                return
+            if self.on_play is not None:
+                self._call(self.on_play, np.concatenate([block, np.zeros(port.block,
+                                                                         np.float32)]),
+                           port.rate, t)
+            if self._duck_pending is not None:
+                self.stats.ducks.append((0.0, t))
+                self._duck_pending = None
+            item.pos += fade
+
+    def _apply_gain(self, block: np.ndarray) -> None:
+        """The duck's gain on voice samples, ramping over FADE_SECONDS after a change."""
+        if self._ramp_left > 0:
+            n = min(self._ramp_left, len(block))
+            total = max(1, int(FADE_SECONDS * (self._port.rate if self._port else ENGINE_RATE)))
+            done = total - self._ramp_left
+            ramp = self._ramp_from + (self._gain - self._ramp_from) * (
+                np.arange(done + 1, done + n + 1, dtype=np.float32) / total)
+            block[:n] *= np.clip(ramp, 0.0, 1.0).astype(np.float32)
+            block[n:] *= np.float32(self._gain)
+            self._ramp_left -= n
+        elif self._gain != 1.0:
+            block *= np.float32(self._gain)
 
     def _cut_all(self) -> None:
         self._drop_queue()
