@@ -30,7 +30,8 @@ class Collector:
     ready: threading.Event = field(default_factory=threading.Event)
 
     def hear(self, text: str, confidence: float, *, source: str = "voice",
-             accepted: bool = True, at: float | None = None, reason: str = "") -> None:
+             accepted: bool = True, at: float | None = None, reason: str = "",
+             in_talk: bool = False) -> None:
         self.heard.append((text, confidence, accepted))
 
     def mic_lost(self, text: str = "") -> None:
