@@ -293,13 +293,14 @@ class Ears:
         within `DUCK_WAIT_S`; a command taken hushes the coach as before (`_deliver`).
 
         Measured in the loop (bench/echo.md, fifth round; 40 clips of real people at +6 dB
-        over the coach, two runs each): heard 17.5 and 15 % with it, 10 and 7.5 % without
-        (42.5 % in silence); 0 self-triggers over the 92 texts of both routines, and 2
-        ducks (1.0 s in all) with nobody talking. Speech onset to lowered voice p50 71-82
-        ms. What limits it is that delay: the bench ducking the coach before the word
-        heard 30 %, 50 ms into it 17.5 %, 120 ms 10 % (the canceller damages the word from
-        its first frames). Ducking once the recognizer opened an utterance (three frames):
-        15 and 12.5 %, 9 ducks over the 92 texts.
+        over the coach, three runs each): heard 17.5, 15 and 25 % with it, 10, 7.5 and
+        12.5 % without (42.5 % in silence); 0 self-triggers over the 92 texts of both
+        routines (two runs), and 2 and 17 ducks of 0.4 s with nobody talking (the
+        leftover's bursts). Speech onset to lowered voice p50 71-82 ms. What limits it is
+        that delay: the bench ducking the coach before the word heard 30 %, 50 ms into it
+        17.5 %, 120 ms 10 % (the canceller damages the word from its first frames).
+        Ducking once the recognizer opened an utterance (three frames): 15 and 12.5 %, 9
+        ducks over the 92 texts.
         """
         assert self.duck is not None
         speaking = listener.recognizer.in_speech
