@@ -70,10 +70,16 @@ def _install(name: str) -> None:
             CPU["fe_s"] += time.process_time() - t
             return out
 
-    class Speex(Timed):
+    class Off(Timed):
+        """WebRTC's suppression off (the recognizer still asks for its level: keep it)."""
+
         def __init__(self, noise_suppression: int = 2) -> None:
             super().__init__(0)
             self.noise_suppression = noise_suppression
+
+    class Speex(Off):
+        def __init__(self, noise_suppression: int = 2) -> None:
+            super().__init__(noise_suppression)
             from speexdsp_ns import NoiseSuppression
 
             self._ns = NoiseSuppression.create(160, 16000)
@@ -87,15 +93,14 @@ def _install(name: str) -> None:
             CPU["fe_s"] += time.process_time() - t
             return out
 
-    class Rnnoise(Timed):
+    class Rnnoise(Off):
         def __init__(self, noise_suppression: int = 2) -> None:
             import ctypes
             import importlib.util
 
             import soxr
 
-            super().__init__(0)
-            self.noise_suppression = noise_suppression
+            super().__init__(noise_suppression)
             # The library alone: the package's own module imports PyAV and matplotlib.
             spec = importlib.util.find_spec("pyrnnoise")
             assert spec is not None and spec.submodule_search_locations
@@ -154,17 +159,9 @@ def _install(name: str) -> None:
             CPU["fe_s"] += time.process_time() - t
             return self._p >= 0.5 and (energy or not self.both)
 
-    fronts = {"webrtc": Timed, "none": Timed, "speex": Speex, "rnnoise": Rnnoise,
+    fronts = {"webrtc": Timed, "none": Off, "speex": Speex, "rnnoise": Rnnoise,
               "silero": Timed, "silero+energy": Timed}
-    chosen = fronts[name]
-    if name == "none":
-        class Off(Timed):
-            def __init__(self, noise_suppression: int = 2) -> None:
-                super().__init__(0)
-                self.noise_suppression = noise_suppression
-
-        chosen = Off
-    base.FrontEnd = chosen  # type: ignore[misc]
+    base.FrontEnd = fronts[name]  # type: ignore[misc]
     if name.startswith("silero"):
         base.EnergyVad = Silero  # type: ignore[misc]
 

@@ -9,6 +9,7 @@ the person starts; that only works if the drop reaches the loop at once (not aft
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,19 +34,27 @@ def _rms(rec: object, t0: float, t1: float) -> float:
     return float(np.sqrt(np.mean(sel ** 2))) if sel.size else 0.0
 
 
+def _duck_during_cue(speaker: Any, events: Any, gain: float, after_s: float,
+                     for_s: float) -> tuple[float, float, bool]:
+    """Say the long cue; `after_s` into it duck to `gain` for `for_s`, then back to 1.0.
+    (duck time, back time, whether the cue then played to its end)."""
+    speaker.say(Say(1, LONG_CUE, Priority.CUE, awaited=True))
+    events.wait_start(1)
+    time.sleep(after_s)
+    t_duck = time.monotonic()
+    speaker.duck(gain)
+    time.sleep(for_s)
+    t_back = time.monotonic()
+    speaker.duck(1.0)
+    _, completed = events.wait_end(1, timeout=20)
+    return t_duck, t_back, completed
+
+
 def test_duck_drops_the_voice_at_once_and_brings_it_back(
         audio_loop: PulseLoop, make_speaker: SpeakerFactory) -> None:
     speaker, events = make_speaker()
     with audio_loop.record() as rec:
-        speaker.say(Say(1, LONG_CUE, Priority.CUE, awaited=True))
-        events.wait_start(1)
-        time.sleep(1.0)
-        t_duck = time.monotonic()
-        speaker.duck(0.1)
-        time.sleep(1.2)
-        t_back = time.monotonic()
-        speaker.duck(1.0)
-        _, completed = events.wait_end(1, timeout=20)
+        t_duck, t_back, completed = _duck_during_cue(speaker, events, 0.1, 1.0, 1.2)
         assert rec.wait_until(t_back + 0.8)
     assert completed  # a duck is not a cut: the cue goes on to its end
     before = _rms(rec, t_duck - 0.8, t_duck)
@@ -64,15 +73,7 @@ def test_pause_goes_on_from_the_start_of_the_phrase(
         audio_loop: PulseLoop, make_speaker: SpeakerFactory) -> None:
     speaker, events = make_speaker()
     with audio_loop.record() as rec:
-        speaker.say(Say(1, LONG_CUE, Priority.CUE, awaited=True))
-        events.wait_start(1)
-        time.sleep(1.5)
-        t_pause = time.monotonic()
-        speaker.duck(0.0)
-        time.sleep(1.0)
-        t_resume = time.monotonic()
-        speaker.duck(1.0)
-        _, completed = events.wait_end(1, timeout=20)
+        t_pause, t_resume, completed = _duck_during_cue(speaker, events, 0.0, 1.5, 1.0)
     assert completed
     assert rec.peak_between(t_pause + DROP, t_resume) < 0.01  # silent while paused
     assert rec.first_sound_after(t_resume) is not None

@@ -566,13 +566,9 @@ class Speaker:
         if port is None:
             return
         paused = self._paused(item)
-        queued = 0 if paused else round(port.queued_seconds() * port.rate)
-        try:
-            self._flush(port)
-        except VoicecoachError as exc:
-            self._device_failed(exc.message)
+        queued = self._take_back(port, paused)
+        if queued is None:
             return
-        self._audible_until = 0.0
         if paused:  # nothing of it sounds: it ends now
             item.stop = item.pos
             item.end_t = self._clock()
@@ -590,6 +586,18 @@ class Speaker:
         if item.stop <= item.pos:  # it had already finished sounding
             item.end_t = self._clock()
 
+    def _take_back(self, port: OutputPort, paused: bool) -> int | None:
+        """Drop what the device still holds, to rewrite it (a cut, a duck); how many of its
+        samples had not sounded yet (None: the device failed)."""
+        queued = 0 if paused else round(port.queued_seconds() * port.rate)
+        try:
+            self._flush(port)
+        except VoicecoachError as exc:
+            self._device_failed(exc.message)
+            return None
+        self._audible_until = 0.0
+        return queued
+
     def _paused(self, item: _Item) -> bool:
         return self._gain == 0.0 and self._ramp_left == 0
 
@@ -605,13 +613,9 @@ class Speaker:
                 or item.cut:
             self._ramp_left = 0
             return
-        queued = 0 if was_paused else round(port.queued_seconds() * port.rate)
-        try:
-            self._flush(port)
-        except VoicecoachError as exc:
-            self._device_failed(exc.message)
+        queued = self._take_back(port, was_paused)
+        if queued is None:
             return
-        self._audible_until = 0.0
         playhead = max(0, min(item.pos + item.silence_after - queued, item.stop))
         if was_paused:
             playhead = phrase_start(item.samples, playhead, port.rate)
