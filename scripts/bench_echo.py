@@ -54,7 +54,6 @@ DUPLEX_CONFIDENCE: float | None = None
 DUCK: float | None = 0.1
 """`--duck=G`: the coach's gain while someone talks over it (0.1, -20 dB, is the app's; 0:
 pause); `--duck=off`: the coach never yields the floor (to measure what it buys)."""
-DUCK_OFF = False
 DUCK_ORACLE: float | None = None
 """`--duck-oracle[=MS]`: the bench itself ducks the coach (to `DUCK`) MS after the word's
 onset in the clip it plays (pacat adds some 20-30 ms before it sounds); bare: as it starts
@@ -134,7 +133,7 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
     rng = random.Random(seed)
     cues = _long_cues()
     duplex = _tuned(Duplex(_phrases(), method=method,
-                           duck=None if DUCK_ORACLE is not None or DUCK_OFF else DUCK))
+                           duck=None if DUCK_ORACLE is not None else DUCK))
     heard = {db: 0 for db in levels}
     wrong = {db: 0 for db in levels}
     why: dict[int, Counter[str]] = {db: Counter() for db in levels}
@@ -251,7 +250,7 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
         if quick:
             texts = texts[:12]
         duplex = _tuned(Duplex(tuple(all_phrases(routine)), method=method,
-                               duck=None if DUCK_OFF else DUCK))
+                               duck=DUCK))
         try:
             duplex.start()
             for text in texts:
@@ -330,7 +329,7 @@ def _rows(res: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"metric": "hush p95 (ms)", "value": _pct(hush, 95),
                      "detail": f"p50 {_pct(hush, 50)}, n={len(hush)}"})
     for name, part in (("over the coach", over), ("the coach alone", selft)):
-        if part and part.get("ducks") is not None and not DUCK_OFF:
+        if part and part.get("ducks") is not None and DUCK is not None:
             d = part["ducks"]
             rows.append({"metric": f"ducks, {name}", "value": d["count"],
                          "detail": f"{d['seconds']} s ducked; delay onset -> drop p50 "
@@ -402,8 +401,7 @@ if __name__ == "__main__":
         if arg.startswith("--duplex-confidence="):
             DUPLEX_CONFIDENCE = float(arg.split("=", 1)[1])
         if arg.startswith("--duck="):
-            DUCK_OFF = arg == "--duck=off"
-            DUCK = None if DUCK_OFF else float(arg.split("=", 1)[1])
+            DUCK = None if arg == "--duck=off" else float(arg.split("=", 1)[1])
     for arg in sys.argv:
         if arg == "--duck-oracle":
             DUCK_ORACLE = -1.0

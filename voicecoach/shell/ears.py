@@ -133,6 +133,8 @@ class Ears:
         """With echo cancellation: silences the canceller's leftover while the coach sounds."""
         self.gate.leftover = self._leftover
         self.hush: Callable[[], None] | None = None
+        """With echo cancellation: cuts the coach when a command is heard over it (the shell
+        sets it to the speaker's hush)."""
         self.duck: Callable[[float], None] | None = None
         """With echo cancellation: lowers the coach's voice (gain; 1.0 brings it back) while
         someone talks over it (the shell sets it to the speaker's duck)."""
@@ -143,8 +145,6 @@ class Ears:
         self._ducked: dict[str, Any] | None = None
         self._utterance_seen: float | None = None
         self._took_command = False
-        """With echo cancellation: cuts the coach when a command is heard over it (the shell
-        sets it to the speaker's hush)."""
         if canceller is not None:
             self.use_echo_canceller(canceller)
 
@@ -355,11 +355,10 @@ class Ears:
     def _deliver(self, session: Session, listener: Listener, hyps: list[Hypothesis]) -> None:
         """Hand judged hypotheses to the session, at the time their speech ended."""
         for hyp in hyps:
-            _, end = listener.span(hyp)
+            onset, end = listener.span(hyp)
             text = hyp.text.strip()
             if self._ducked is not None and "onset" not in self._ducked:
-                self._ducked.update(onset=listener.span(hyp)[0], heard=hyp.text or hyp.raw,
-                                    reason=hyp.reason)
+                self._ducked.update(onset=onset, heard=hyp.text or hyp.raw, reason=hyp.reason)
             if text:
                 self.heard_count += 1
                 self._took_command = True
@@ -379,7 +378,6 @@ class Ears:
                              reason=hyp.reason or "rejected", in_talk=hyp.in_talk)
             if self._keep_audio is not None and hyp.reason != "gated":
                 # The coach's own voice is not worth keeping; what the person said is.
-                onset, _ = listener.span(hyp)
                 pcm = self._audio_between(onset, end)
                 if pcm:
                     self._keep_audio(pcm, {"text": raw, "raw": raw,

@@ -28,10 +28,12 @@ bench/frontends.md: real people as recorded and with music at 10 dB, generated v
   (its speech probability outlasts the word).
 - Silero and the energy VAD together (speech where both agree): real people within a
   point of WebRTC alone, more wrong commands (7.6 -> 9.7 %), 0.03 of a core and a
-  dependency more: no gain worth them. It
-works on 10 ms frames of 16 kHz int16; a partial frame waits for the next chunk, so the
-recognizer's clock lags the mic by less than 10 ms. Where the wheel is missing (an
-unusual platform), recognition goes on without it, and `FrontEnd.active` says so.
+  dependency more: no gain worth them.
+
+WebRTC's suppression works on 10 ms frames of 16 kHz int16; a partial frame waits for
+the next chunk, so the recognizer's clock lags the mic by less than 10 ms. Where the
+wheel is missing (an unusual platform), recognition goes on without it, and
+`FrontEnd.active` says so.
 """
 
 from __future__ import annotations

@@ -428,7 +428,7 @@ class Speaker:
         block = np.zeros(size, np.float32)
         n = 0
         started = False
-        if item is not None and item.samples is not None and self._paused(item):
+        if item is not None and item.samples is not None and self._paused():
             pass  # paused: silence, and the voice waits where it stopped
         elif item is not None and item.samples is not None:
             if item.pos < item.stop:
@@ -565,7 +565,7 @@ class Speaker:
         port = self._port
         if port is None:
             return
-        paused = self._paused(item)
+        paused = self._paused()
         queued = self._take_back(port, paused)
         if queued is None:
             return
@@ -598,7 +598,8 @@ class Speaker:
         self._audible_until = 0.0
         return queued
 
-    def _paused(self, item: _Item) -> bool:
+    def _paused(self) -> bool:
+        """Paused by a duck to 0.0 (its fade done): the voice waits where it stopped."""
         return self._gain == 0.0 and self._ramp_left == 0
 
     def _set_gain(self, gain: float) -> None:
@@ -607,7 +608,7 @@ class Speaker:
         if gain == self._gain:
             return
         item, port = self._current, self._port
-        was_paused = item is not None and self._paused(item)
+        was_paused = item is not None and self._paused()
         self._ramp_from, self._gain = self._gain, gain
         if item is None or port is None or not item.started or item.samples is None \
                 or item.cut:
@@ -631,15 +632,14 @@ class Speaker:
             block = item.samples[item.pos:item.pos + fade].copy()
             self._apply_gain(block)
             self._ramp_left = 0
+            faded = np.concatenate([block, np.zeros(port.block, np.float32)])
             try:
-                t = port.write(np.concatenate([block, np.zeros(port.block, np.float32)]))
+                t = port.write(faded)
             except VoicecoachError as exc:
                 self._device_failed(exc.message)
                 return
             if self.on_play is not None:
-                self._call(self.on_play, np.concatenate([block, np.zeros(port.block,
-                                                                         np.float32)]),
-                           port.rate, t)
+                self._call(self.on_play, faded, port.rate, t)
             if self._duck_pending is not None:
                 self.stats.ducks.append((0.0, t))
                 self._duck_pending = None
