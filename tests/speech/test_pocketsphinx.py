@@ -273,6 +273,43 @@ def test_the_final_pass_runs_before_the_early_end(squat) -> None:
     rec.close()
 
 
+def test_the_final_pass_sees_the_same_audio_ahead_of_the_end_and_at_it(squat) -> None:
+    """The final pass runs `final_pad_s` before `final_tail_s` of quiet has passed, on the
+    real quiet and its mirror image: the audio it decodes must be the same as when it runs
+    at the end of the utterance (no speculation), or an answer would depend on timing."""
+    from voicecoach.coach.intents import phrase_meanings
+    from voicecoach.speech.sphinx import PocketsphinxRecognizer
+
+    class Keeping(PocketsphinxRecognizer):
+        def __init__(self, ahead: bool) -> None:
+            super().__init__()
+            self.ahead = ahead
+            self.decoded: list[bytes] = []
+
+        @property
+        def speculate_s(self) -> float | None:  # type: ignore[override]
+            return super().speculate_s if self.ahead else None
+
+        def _decode_whole(self, audio: bytes):  # type: ignore[no-untyped-def]
+            self.decoded.append(audio)
+            return super()._decode_whole(audio)
+
+    pcm = clips.pad(clips.speak("next step", "en-us", 150), 0.5, 1.0).tobytes()
+    runs = []
+    for ahead in (True, False):
+        rec = Keeping(ahead)
+        rec.set_phrases(active_phrases(squat, 0), phrase_meanings(squat, 0))
+        heard = [h.text for i in range(0, len(pcm), 640) for h in rec.accept(pcm[i : i + 640])]
+        runs.append((heard, rec.decoded))
+        assert rec.speculate_s is None or abs(rec.speculate_s - 0.10) < 1e-9
+        rec.close()
+    (heard_ahead, audio_ahead), (heard_end, audio_end) = runs
+    assert heard_ahead == heard_end == ["next step"]
+    assert len(audio_ahead) == len(audio_end) == 1 and audio_ahead[0] == audio_end[0]
+    tail = np.frombuffer(audio_ahead[0], np.int16)[-1600:]  # the last 0.1 s
+    assert np.array_equal(tail[800:], tail[:800][::-1])  # the real quiet, then its mirror
+
+
 def test_speech_after_a_pause_inside_a_phrase_is_still_heard(squat) -> None:
     """A pause long enough to start the final pass but shorter than the early end ("stop ...
     the session"): the live pass takes the utterance up again and the whole phrase is heard."""

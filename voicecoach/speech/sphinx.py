@@ -147,6 +147,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         cmn_reset: bool = False,
         whole_utterance: bool = True,
         final_tail_s: float = 0.15,
+        final_pad_s: float = 0.05,
         dither_dbfs: float = -54.0,
         options: dict[str, object] | None = None,
         **segmenting: float,
@@ -180,6 +181,12 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         keep the streaming result, as before issue 12 (for the bench's comparison)."""
         self.final_tail_s = final_tail_s
         """Quiet kept after the last speech frame for the final pass (< 0: all of it)."""
+        self.final_pad_s = min(max(0.0, final_pad_s), max(0.0, final_tail_s))
+        """Of `final_tail_s`, how much is the real quiet played back reversed instead of waited
+        for: the final pass can start that much sooner (see `speculate_s`). Measured on the
+        real corpus (475 clips, first / warm): 0.05 s heard as many commands (57.2 / 56.6 %
+        vs 57.2 / 56.3 %) with no more false accepts (17.3 / 11.8 % vs 20.9 / 13.6 %);
+        a shorter real tail without the mirror (0.11-0.13 s) lost "stop" (62.5 -> 54-58 %)."""
         root = model_dir() / "en-us"
         self.dict_path = root / "cmudict-en-us.dict"
         config = ps.Config()
@@ -308,13 +315,14 @@ class PocketsphinxRecognizer(StreamingRecognizer):
 
     @property
     def speculate_s(self) -> float | None:  # type: ignore[override]
-        """Once `final_tail_s` of quiet has passed, the final pass decodes exactly the audio it
-        would decode at the early end (`_trimmed` keeps that much quiet), so it runs then and
-        the early end, `early_silence_s - final_tail_s` later, finds the answer ready: the
-        final pass's ~70 ms (more on a Pi) no longer adds to the wait after the last word."""
+        """Once `final_tail_s - final_pad_s` of quiet has passed, the final pass decodes
+        exactly the audio it would decode at the early end (`_trimmed` keeps that much real
+        quiet and mirrors the rest), so it runs then and the early end finds the answer
+        ready: the final pass's ~90 ms (several times more on a Pi) no longer adds to the
+        wait after the last word."""
         if not self.whole_utterance or self.final_tail_s < 0:
             return None
-        return self.final_tail_s
+        return self.final_tail_s - self.final_pad_s
 
     def _speculate(self) -> None:
         partial = self._partial()
@@ -426,14 +434,22 @@ class PocketsphinxRecognizer(StreamingRecognizer):
 
         Every 10 ms the final pass need not decode is 10 ms sooner an answer: the
         trailing quiet (0.2-0.5 s, the end-pointing wait) is most of what it would
-        decode after the person stopped.
+        decode after the person stopped. The last `final_pad_s` of the tail is the real
+        quiet before it, reversed (the room's own noise, no seam), so the pass need not
+        wait for it; whether it runs ahead or at the end, it sees the same audio.
         """
         if self.final_tail_s < 0:
             return audio
-        extra = self._samples - self._last_speech - int(self.final_tail_s * SAMPLE_RATE)
-        if extra <= 0:
+        real_tail = int((self.final_tail_s - self.final_pad_s) * SAMPLE_RATE)
+        quiet = self._samples - self._last_speech
+        extra = quiet - real_tail
+        if extra > 0:
+            audio = audio[: max(0, len(audio) - 2 * extra)]
+        pad = 2 * min(int(self.final_pad_s * SAMPLE_RATE), quiet, real_tail)
+        if pad <= 0:
             return audio
-        return audio[: max(0, len(audio) - 2 * extra)]
+        tail = np.frombuffer(audio[len(audio) - pad :], dtype="<i2")
+        return audio + tail[::-1].tobytes()
 
     def _decode_whole(self, audio: bytes) -> tuple[Any, list[Any]]:
         """Decode the ended utterance in one piece, with the garbage words competing.
