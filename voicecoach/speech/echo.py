@@ -403,7 +403,7 @@ class ResidualGate:
                  tail_s: float = 0.4, window_s: float = 3.0, hold_s: float = 0.15,
                  lead_s: float = 0.3, quantile: float = 0.95,
                  over_echo_db: float = OVER_ECHO_DB, reach_s: float = 0.5,
-                 keep_s: float = 8.0) -> None:
+                 ahead_s: float = 0.02, keep_s: float = 8.0) -> None:
         self.reference = reference
         self.margin_db = margin_db
         self.quantile = quantile
@@ -418,13 +418,24 @@ class ResidualGate:
         self.over_echo_db = over_echo_db
         self.reach_s = reach_s
         self._frames: deque[tuple[float, float, float]] = deque(maxlen=int(keep_s / 0.02))
-        """(capture time, mic level, the coach's level then) of each 20 ms frame, both in dB
-        of int16 power, before any zeroing: what `leftover` judges an utterance by."""
+        """(time on the listener's clock, mic level, the coach's level when it was captured)
+        of each 20 ms frame, both in dB of int16 power, before any zeroing: what `leftover`
+        judges an utterance by."""
+        self._captured: deque[float] = deque(maxlen=int(keep_s / 0.02))
+        """When each frame of `_frames` was captured (`CaptureClock`), same order."""
+        self.clock = CaptureClock()
+        """Mic chunks carry no capture time: estimated from their arrival (see there)."""
+        self.ahead_s = ahead_s
+        """Seconds of the coach's reference past the last frame that `over_echo` also counts:
+        its times are estimates, and stamped on arrival (10-20 ms late) the frames used to
+        look that far ahead; without it, a cue's first syllable left one stray duck in 12
+        minutes of replayed loop (bench/echo.md, sixth round)."""
 
     def process(self, pcm: bytes, arrived: float, capture_start: float | None = None) -> bytes:
         x = np.frombuffer(pcm, np.int16)
         n = len(x)
-        start = arrived - n / RATE if capture_start is None else capture_start
+        start = self.clock.capture_start(arrived, n) if capture_start is None else capture_start
+        heard = arrived - n / RATE  # the listener's clock (it stamps chunks as they arrive)
         # The coach's sound that can reach these samples: from lead_s before to tail_s after.
         ref = self.reference.between(start - self.lead_s - self.tail_s,
                                      n + int((self.lead_s + self.tail_s) * RATE))
@@ -433,7 +444,8 @@ class ResidualGate:
         starts = range(0, n - frame + 1, frame)
         levels = [_db(x[i:i + frame]) for i in starts]
         for i, level in zip(starts, levels, strict=True):
-            self._frames.append((start + i / RATE, level, _db(own[i:i + frame])))
+            self._frames.append((heard + i / RATE, level, _db(own[i:i + frame])))
+            self._captured.append(start + i / RATE)
         if not np.any(np.abs(ref) > 1e-4):
             self._open = 0
             return pcm
@@ -486,12 +498,56 @@ class ResidualGate:
         if the coach was silent then (or the frames are gone)."""
         pad = 0.1
         lo, hi = onset - pad, max(end, onset + 0.1) + pad
-        mic = [m for t, m, _ in self._frames if lo <= t < hi]
-        coach = max((r for t, _, r in self._frames if lo - self.reach_s <= t < hi),
-                    default=0.0)
-        if len(mic) < 2 or coach < SILENT_DB:
+        frames = list(zip(self._frames, self._captured, strict=True))
+        mine = [(m, c) for (t, m, _), c in frames if lo <= t < hi]
+        if len(mine) < 2:
             return None
-        return sorted(mic)[-2] - coach
+        # The coach's level around when those frames were captured, not when they arrived: a
+        # listen thread that stalls gets half a second of the coach's leftover at once.
+        first, last = min(c for _, c in mine), max(c for _, c in mine)
+        coach = max((r for (_, _, r), c in frames
+                     if first - self.reach_s - pad <= c <= last + pad), default=0.0)
+        if self.ahead_s > 0:
+            ahead = self.reference.between(last + 0.02, int(self.ahead_s * RATE) // 320 * 320)
+            coach = max([coach] + [_db(f * 32768.0) for f in ahead.reshape(-1, 320)])
+        if coach < SILENT_DB:
+            return None
+        return sorted(m for m, _ in mine)[-2] - coach
+
+
+class CaptureClock:
+    """When a mic chunk was captured, from when it arrived: the arrival minus the stream time
+    of the least-delayed chunk of the last `window_s` (the capture clock plus the least input
+    delay), as `EchoCanceller.capture_time` but over a sliding window.
+
+    Why: a listen thread that stalls (a long decode, a loaded machine) gets the next half
+    second of audio at once, and a chunk stamped on arrival is compared with the coach of
+    half a second later: measured in the loop, such stalls (up to 0.6 s, 1.4 % of chunks
+    lagging 0.1 s or more at load 0.9) were what made the coach duck with nobody talking
+    (bench/echo.md, sixth round). Why a window: the sound server's stream runs up to 0.14 %
+    slower than the monotonic clock (measured: 0.5 s over 6 minutes), and a reopened stream
+    starts anew; a stall longer than the window is taken as the new normal (as before: the
+    arrival time).
+    """
+
+    def __init__(self, window_s: float = 4.0) -> None:
+        self.window_s = window_s
+        self._samples = 0
+        self._offsets: deque[tuple[float, float]] = deque()
+        """(arrival, arrival minus stream time): increasing offsets, the least first."""
+
+    def capture_start(self, arrived: float, n: int) -> float:
+        """Estimated time of the first of `n` samples whose last arrived at `arrived`."""
+        if self._offsets and arrived - self._offsets[-1][0] > self.window_s:
+            self._offsets.clear()  # nothing for a while: a new stream
+        self._samples += n
+        offset = arrived - self._samples / RATE
+        while self._offsets and self._offsets[-1][1] >= offset:
+            self._offsets.pop()
+        self._offsets.append((arrived, offset))
+        while arrived - self._offsets[0][0] > self.window_s:
+            self._offsets.popleft()
+        return self._offsets[0][1] + (self._samples - n) / RATE
 
 
 def _db(x: np.ndarray) -> float:
