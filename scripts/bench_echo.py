@@ -211,7 +211,9 @@ def duck_report(duplex: Any) -> dict[str, Any]:
     """How often and how long the coach ducked, and the delay from the speech's onset at the
     mic (its 20 ms frames as the listen thread got them, `Duplex._duck`) to the first sample
     at the lowered level (the speaker's timeline); the echo then takes the loop's 40 ms."""
-    events = list(duplex.ears.ducks)
+    from dataclasses import asdict
+
+    events = [asdict(duck) for duck in duplex.ears.ducks]
     drops = list(duplex.speaker.stats.ducks)
     onsets = list(duplex.speech_onsets)
     delays = []
@@ -221,9 +223,9 @@ def duck_report(duplex: Any) -> dict[str, Any]:
         if drop is not None and speech is not None:
             delays.append(round((drop - speech) * 1000, 1))
         ev["drop"], ev["speech"] = drop, speech
-    seconds = sum(ev.get("ended", ev["at"]) - ev["at"] for ev in events)
+    seconds = sum((ev["ended"] or ev["at"]) - ev["at"] for ev in events)
     return {"count": len(events), "seconds": round(seconds, 2), "delay_ms": delays,
-            "outcomes": [ev.get("outcome") for ev in events],
+            "outcomes": [ev["outcome"] for ev in events],
             "events": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in ev.items()}
                        for ev in events]}
 

@@ -87,6 +87,33 @@ class _Pending:
     phrases: Phrases | None = None
 
 
+@dataclass
+class Duck:
+    """One time the coach yielded the floor (`Ears._yield_floor`), kept in `Ears.ducks`.
+
+    Why kept: the benchmark (scripts/bench_echo.py) and the loop tests judge the duck by it:
+    how often the voice dipped with nobody talking, how late after the speech's onset, and
+    whether what followed was a command. Filled in as the duck goes on (listen thread).
+    """
+
+    at: float
+    """When it was decided (the listen thread's clock)."""
+    score: float
+    """dB the deciding frames stood over the coach's (`ResidualGate.over_echo`)."""
+    seen: float
+    """Where the frames that decided it begin."""
+    spoke: bool = False
+    """The recognizer heard speech while ducked (an utterance opened)."""
+    onset: float | None = None
+    """Onset of the first utterance decided while ducked, its text and the gate's reason."""
+    heard: str | None = None
+    reason: str | None = None
+    ended: float | None = None
+    """When the voice came back, or the command's hush took over."""
+    outcome: str | None = None
+    """"command" (a command was taken: it hushed the coach) or "restored"."""
+
+
 class Ears:
     """Source + recognizer + gate, in one supervised "listen" thread (see module docstring).
 
@@ -139,10 +166,9 @@ class Ears:
         """With echo cancellation: lowers the coach's voice (gain; 1.0 brings it back) while
         someone talks over it (the shell sets it to the speaker's duck)."""
         self.duck_gain = DUCK_GAIN
-        self.ducks: list[dict[str, Any]] = []
-        """Each duck: when it was decided ("at"), its score, the utterance's onset and what it
-        was heard as, when it ended ("ended") and how ("command" or "restored")."""
-        self._ducked: dict[str, Any] | None = None
+        self.ducks: list[Duck] = []
+        """Every duck so far (for the benchmark and tests)."""
+        self._ducked: Duck | None = None
         self._utterance_seen: float | None = None
         self._took_command = False
         if canceller is not None:
@@ -295,23 +321,26 @@ class Ears:
         Measured in the loop (bench/echo.md, fifth round; 40 clips of real people at +6 dB
         over the coach, three runs each): heard 17.5, 15 and 25 % with it, 10, 7.5 and
         12.5 % without (42.5 % in silence); 0 self-triggers over the 92 texts of both
-        routines (two runs), and 2 and 17 ducks of 0.4 s with nobody talking (the
-        leftover's bursts). Speech onset to lowered voice p50 71-82 ms. What limits it is
-        that delay: the bench ducking the coach before the word heard 30 %, 50 ms into it
+        routines. Speech onset to lowered voice p50 71-82 ms. What limits it is that
+        delay: the bench ducking the coach before the word heard 30 %, 50 ms into it
         17.5 %, 120 ms 10 % (the canceller damages the word from its first frames).
-        Ducking once the recognizer opened an utterance (three frames): 15 and 12.5 %, 9
-        ducks over the 92 texts.
+        Ducking once the recognizer opened an utterance (three frames): 15 and 12.5 %.
+
+        The voice used to dip with nobody talking (2 and 17 times over the 92 texts): not
+        the leftover's own bursts but this thread's stalls, which judged half a second of
+        leftover against the coach of later; the residual gate now stamps frames with their
+        capture time (`CaptureClock`; bench/echo.md, sixth round).
         """
         assert self.duck is not None
         speaking = listener.recognizer.in_speech
         ducked = self._ducked
         if ducked is not None:
             if speaking:
-                ducked["spoke"] = True
-            done = (not speaking and (ducked.get("spoke") or now - ducked["at"] > DUCK_WAIT_S))
-            if done or now - ducked["at"] > DUCK_MAX_S:
-                ducked["ended"] = now
-                ducked["outcome"] = "command" if self._took_command else "restored"
+                ducked.spoke = True
+            done = not speaking and (ducked.spoke or now - ducked.at > DUCK_WAIT_S)
+            if done or now - ducked.at > DUCK_MAX_S:
+                ducked.ended = now
+                ducked.outcome = "command" if self._took_command else "restored"
                 self._ducked = None
                 self.duck(1.0)  # after a command's hush this changes nothing
             return
@@ -326,8 +355,8 @@ class Ears:
             return
         score = residual.over_echo(now - 0.1, now - 0.1)  # frames of the last 0.2 s
         if score is not None and score >= DUCK_OVER_ECHO_DB:
-            self._ducked = {"at": now, "score": round(score, 1), "seen": now - 0.2,
-                            "spoke": speaking}
+            self._ducked = Duck(at=now, score=round(score, 1), seen=now - 0.2,
+                                spoke=speaking)
             self.ducks.append(self._ducked)
             self.duck(self.duck_gain)
 
@@ -357,8 +386,9 @@ class Ears:
         for hyp in hyps:
             onset, end = listener.span(hyp)
             text = hyp.text.strip()
-            if self._ducked is not None and "onset" not in self._ducked:
-                self._ducked.update(onset=onset, heard=hyp.text or hyp.raw, reason=hyp.reason)
+            ducked = self._ducked
+            if ducked is not None and ducked.onset is None:
+                ducked.onset, ducked.heard, ducked.reason = onset, hyp.text or hyp.raw, hyp.reason
             if text:
                 self.heard_count += 1
                 self._took_command = True
