@@ -275,8 +275,9 @@ def test_the_final_pass_runs_before_the_early_end(squat) -> None:
 
 def test_the_final_pass_sees_the_same_audio_ahead_of_the_end_and_at_it(squat) -> None:
     """The final pass runs `final_pad_s` before `final_tail_s` of quiet has passed, on the
-    real quiet and its mirror image: the audio it decodes must be the same as when it runs
-    at the end of the utterance (no speculation), or an answer would depend on timing."""
+    real quiet and its mirror image: the audio it decodes, and the levels its checks judge,
+    must be the same as when it runs at the end of the utterance (no speculation), or an
+    answer would depend on more than the decoder's own carried state."""
     from voicecoach.coach.intents import phrase_meanings
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
@@ -300,12 +301,18 @@ def test_the_final_pass_sees_the_same_audio_ahead_of_the_end_and_at_it(squat) ->
         rec = Keeping(ahead)
         rec.set_phrases(active_phrases(squat, 0), phrase_meanings(squat, 0))
         heard = [h.text for i in range(0, len(pcm), 640) for h in rec.accept(pcm[i : i + 640])]
-        runs.append((heard, rec.decoded))
+        runs.append((heard, rec.decoded, rec.last_evidence))
         assert rec.speculate_s is None or abs(rec.speculate_s - 0.10) < 1e-9
         rec.close()
-    (heard_ahead, audio_ahead), (heard_end, audio_end) = runs
+    (heard_ahead, audio_ahead, ev_ahead), (heard_end, audio_end, ev_end) = runs
     assert heard_ahead == heard_end == ["next step"]
     assert len(audio_ahead) == len(audio_end) == 1 and audio_ahead[0] == audio_end[0]
+    # The checks saw the same levels too. (The scores move a little, posterior 0.9327 vs
+    # 0.9330: the decoder's noise and mean estimates carry what the live pass had heard.)
+    assert ev_ahead is not None and ev_end is not None
+    assert (ev_ahead.unexplained, ev_ahead.speech_per_phone, ev_ahead.word_frames) == (
+        ev_end.unexplained, ev_end.speech_per_phone, ev_end.word_frames)
+    assert abs(ev_ahead.posterior - ev_end.posterior) < 0.01
     tail = np.frombuffer(audio_ahead[0], np.int16)[-1600:]  # the last 0.1 s
     assert np.array_equal(tail[800:], tail[:800][::-1])  # the real quiet, then its mirror
 

@@ -366,10 +366,13 @@ class PocketsphinxRecognizer(StreamingRecognizer):
 
     def _conclude(self) -> tuple[Hypothesis, Evidence | None]:
         """The final pass and the checks, on the utterance as it stands (live pass closed)."""
-        levels = len(self._utt_levels)
+        levels = self._utt_levels
         if self.whole_utterance:
-            audio = self._trimmed(b"".join(self._utt_audio))
-            levels = len(audio) // 320  # the checks see what the final pass saw
+            audio, mirrored = self._trimmed(b"".join(self._utt_audio))
+            # The checks see what the final pass saw, the mirrored tail too (not the quiet
+            # that came after it: none yet when the pass runs ahead of the end).
+            levels = levels[: (len(audio) - mirrored) // 320]
+            levels = levels + levels[len(levels) - mirrored // 320 :][::-1]
             hyp, segments = self._decode_whole(audio)
         else:
             hyp = self._decoder.hyp()
@@ -382,7 +385,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         if key not in self._phrase_keys:
             garbage = any(s.word.split("(")[0] in self._garbage for s in words)
             return Hypothesis("", 0.0, raw=raw, reason="garbage" if garbage else "partial"), None
-        ev = self._evidence(raw, words, segments, self._utt_levels[:levels])
+        ev = self._evidence(raw, words, segments, levels)
         confidence = float(np.clip(ev.posterior * (1.0 - ev.unexplained), 0.0, 1.0))
         reason = self._judge(ev)
         if reason:
@@ -429,8 +432,9 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             return "acoustic-gap"
         return ""
 
-    def _trimmed(self, audio: bytes) -> bytes:
-        """The utterance without the quiet that ended it, past `final_tail_s`.
+    def _trimmed(self, audio: bytes) -> tuple[bytes, int]:
+        """The utterance without the quiet that ended it, past `final_tail_s`, and how many of
+        its bytes at the end are mirrored.
 
         Every 10 ms the final pass need not decode is 10 ms sooner an answer: the
         trailing quiet (0.2-0.5 s, the end-pointing wait) is most of what it would
@@ -439,7 +443,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         wait for it; whether it runs ahead or at the end, it sees the same audio.
         """
         if self.final_tail_s < 0:
-            return audio
+            return audio, 0
         real_tail = int((self.final_tail_s - self.final_pad_s) * SAMPLE_RATE)
         quiet = self._samples - self._last_speech
         extra = quiet - real_tail
@@ -447,9 +451,9 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             audio = audio[: max(0, len(audio) - 2 * extra)]
         pad = 2 * min(int(self.final_pad_s * SAMPLE_RATE), quiet, real_tail)
         if pad <= 0:
-            return audio
+            return audio, 0
         tail = np.frombuffer(audio[len(audio) - pad :], dtype="<i2")
-        return audio + tail[::-1].tobytes()
+        return audio + tail[::-1].tobytes(), pad
 
     def _decode_whole(self, audio: bytes) -> tuple[Any, list[Any]]:
         """Decode the ended utterance in one piece, with the garbage words competing.
