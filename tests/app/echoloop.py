@@ -285,7 +285,7 @@ class Duplex:
         if gain < 1.0 and self.ears.residual_gate is not None:
             now = time.monotonic()
             seen = self.ears.ducks[-1].seen if self.ears.ducks else now
-            frames = [(t, m) for t, m, _ in list(self.ears.residual_gate._frames)
+            frames = [(t, m) for t, _, m, _ in list(self.ears.residual_gate._frames)
                       if seen - 0.5 <= t <= now]
             onset = None
             if frames:

@@ -417,12 +417,11 @@ class ResidualGate:
         self.zeroed_s = 0.0
         self.over_echo_db = over_echo_db
         self.reach_s = reach_s
-        self._frames: deque[tuple[float, float, float]] = deque(maxlen=int(keep_s / 0.02))
-        """(time on the listener's clock, mic level, the coach's level when it was captured)
-        of each 20 ms frame, both in dB of int16 power, before any zeroing: what `leftover`
-        judges an utterance by."""
-        self._captured: deque[float] = deque(maxlen=int(keep_s / 0.02))
-        """When each frame of `_frames` was captured (`CaptureClock`), same order."""
+        self._frames: deque[tuple[float, float, float, float]] = deque(
+            maxlen=int(keep_s / 0.02))
+        """(time on the listener's clock, when it was captured (`CaptureClock`), mic level,
+        the coach's level when it was captured) of each 20 ms frame, both levels in dB of
+        int16 power, before any zeroing: what `leftover` judges an utterance by."""
         self.clock = CaptureClock()
         """Mic chunks carry no capture time: estimated from their arrival (see there)."""
         self.ahead_s = ahead_s
@@ -444,8 +443,8 @@ class ResidualGate:
         starts = range(0, n - frame + 1, frame)
         levels = [_db(x[i:i + frame]) for i in starts]
         for i, level in zip(starts, levels, strict=True):
-            self._frames.append((heard + i / RATE, level, _db(own[i:i + frame])))
-            self._captured.append(start + i / RATE)
+            self._frames.append((heard + i / RATE, start + i / RATE, level,
+                                 _db(own[i:i + frame])))
         if not np.any(np.abs(ref) > 1e-4):
             self._open = 0
             return pcm
@@ -498,14 +497,13 @@ class ResidualGate:
         if the coach was silent then (or the frames are gone)."""
         pad = 0.1
         lo, hi = onset - pad, max(end, onset + 0.1) + pad
-        frames = list(zip(self._frames, self._captured, strict=True))
-        mine = [(m, c) for (t, m, _), c in frames if lo <= t < hi]
+        mine = [(m, c) for t, c, m, _ in self._frames if lo <= t < hi]
         if len(mine) < 2:
             return None
         # The coach's level around when those frames were captured, not when they arrived: a
         # listen thread that stalls gets half a second of the coach's leftover at once.
         first, last = min(c for _, c in mine), max(c for _, c in mine)
-        coach = max((r for (_, _, r), c in frames
+        coach = max((r for _, c, _, r in self._frames
                      if first - self.reach_s - pad <= c <= last + pad), default=0.0)
         if self.ahead_s > 0:
             ahead = self.reference.between(last + 0.02, int(self.ahead_s * RATE) // 320 * 320)
