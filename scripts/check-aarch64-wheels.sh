@@ -39,6 +39,11 @@ if [ -n "$vosk_dep" ]; then
         "${platforms[@]}" --python-version "$pyver" --implementation cp -d "$out" \
         --no-deps "$vosk_dep"
 fi
+# setup.sh's wheels installed without their dependencies (the `rnnoise` denoiser's library).
+no_deps="$(grep -o 'NO_DEPS=([^)]*)' "$REPO/scripts/setup.sh" | sed 's/NO_DEPS=(//; s/)//')"
+# shellcheck disable=SC2086  # a list of requirement specs
+"$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
+    "${platforms[@]}" --python-version "$pyver" --implementation cp -d "$out" $no_deps
 "$python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary=:all: \
     -d "$out/sdist" srt
 total=0 built=0

@@ -68,7 +68,10 @@ fi
 # and with which extras. Reinstall when the hash changed, an extra is new, or the
 # editable install no longer points at this checkout (a moved or copied repo).
 stamp_file="$venv/.voicecoach-setup"
-want_hash="$( { cat "$REPO/pyproject.toml"; "$venv/bin/python" -V 2>&1; } | sha256sum | cut -d' ' -f1)"
+# Wheels installed without their dependencies: pyrnnoise's C library is all we load
+# (the `rnnoise` denoiser); its Python module pulls PyAV and matplotlib, which we never import.
+NO_DEPS=(pyrnnoise==0.4.5)
+want_hash="$( { cat "$REPO/pyproject.toml"; "$venv/bin/python" -V 2>&1; echo "${NO_DEPS[*]}"; } | sha256sum | cut -d' ' -f1)"
 have_hash="" have_extras=""
 if [ -f "$stamp_file" ]; then
     read -r have_hash have_extras < "$stamp_file" || true
@@ -100,6 +103,11 @@ else
             > "$venv/pip-install.log" 2>&1; then
         tail -n 25 "$venv/pip-install.log" >&2
         die "pip install failed (full log: $venv/pip-install.log)"
+    fi
+    # Optional: without it only `--denoiser rnnoise` is missing, so a failure is a notice.
+    if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-deps \
+            "${NO_DEPS[@]}" >> "$venv/pip-install.log" 2>&1; then
+        say "note: ${NO_DEPS[*]} did not install; --denoiser rnnoise will be unavailable"
     fi
     echo "$want_hash $all_extras" > "$stamp_file"
     say ".venv: ready ($("$venv/bin/voicecoach" --version 2>&1))"

@@ -18,6 +18,7 @@ from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
 
 ENGINES = click.Choice(["auto", "vosk", "pocketsphinx", "text"])
+DENOISERS = click.Choice(["webrtc", "rnnoise"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,13 +89,15 @@ def simulate(routine: str, script: Path | None, summary: bool, max_seconds: floa
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
 @click.option("--user", default=None, help="Decode with this enrolled user's voice profile.")
+@click.option("--denoiser", type=DENOISERS, default="webrtc", show_default=True,
+              help="Noise suppression (as `run --denoiser`).")
 def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | None,
-               as_json: bool, user: str | None) -> None:
+               as_json: bool, user: str | None, denoiser: str) -> None:
     """Decode WAV files against a routine's phrases."""
     from voicecoach.commands import speech
 
     sys.exit(speech.transcribe(list(wavs), routine=routine, engine=engine, model=model,
-                               as_json=as_json, user=user))
+                               as_json=as_json, user=user, denoiser=denoiser))
 
 
 @cli.command()
@@ -131,6 +134,8 @@ def enroll(user: str | None, takes_file: Path | None, list_users_: bool,
               help="How long to record.")
 @click.option("--input-file", type=click.Path(path_type=Path), default=None,
               help="Check this WAV instead of recording.")
+@click.option("--denoiser", type=DENOISERS, default="webrtc", show_default=True,
+              help="Noise suppression (as `run --denoiser`).")
 def doctor(**options: object) -> None:
     """Record 5 s and report mic level, noise floor, engine, enrollment and what was heard."""
     from voicecoach.commands import doctor as doctor_cmd
@@ -233,6 +238,9 @@ def voices() -> None:
               flag_value="on", default=None,
               help="Talk over the coach: cancel its voice in the mic (`on`), or use the "
                    "sound server's echo-cancel devices (`system`).")
+@click.option("--denoiser", type=DENOISERS, default=None,
+              help="Noise suppression: webrtc (default; quiet rooms, music) or rnnoise "
+                   "(steady noise, e.g. a fan).")
 @click.option("--user", default=None,
               help="Hear with this enrolled user's voice profile (voicecoach enroll).")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,

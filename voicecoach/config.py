@@ -40,6 +40,9 @@ THEMES: tuple[str, ...] = ("contrast", "light")
 Not imported from there: loading the config must not load Textual."""
 ECHO_CANCEL: tuple[str, ...] = ("off", "on", "system")
 """`echo_cancel`: off, in-process (`on`), or by the sound server (`system`)."""
+DENOISERS: tuple[str, ...] = ("webrtc", "rnnoise")
+"""`denoiser`: `voicecoach.speech.frontend.DENOISERS` (a test keeps them equal; not imported
+from there, for the same reason as THEMES)."""
 RATE_RANGE: tuple[int, int] = (80, 450)
 MAX_CONFIG_BYTES = 1_000_000
 """A config file is a dozen lines; anything this big is a mistake, not a config."""
@@ -91,6 +94,8 @@ class Config:
     """Size cap of the kept audio, in megabytes; the oldest files go first."""
     echo_cancel: str = "off"
     """Talk over the coach: `on` (cancel its voice here), `system` (sound server does), `off`."""
+    denoiser: str = "webrtc"
+    """Noise suppression: `webrtc` (quiet rooms, music) or `rnnoise` (steady noise, e.g. a fan)."""
     user: str | None = None
     """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 
@@ -134,7 +139,8 @@ def setting_help() -> dict[str, str]:
 
 _OPTIONAL_STR = {"model", "mic", "speaker", "voice", "user"}
 _BOOLS = {"beeps", "keep_audio"}
-_CHOICES = {"engine": ENGINES, "theme": THEMES, "echo_cancel": ECHO_CANCEL}
+_CHOICES = {"engine": ENGINES, "theme": THEMES, "echo_cancel": ECHO_CANCEL,
+            "denoiser": DENOISERS}
 
 
 def _check_value(key: str, value: Any) -> tuple[Any, str | None]:

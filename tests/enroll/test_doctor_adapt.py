@@ -82,3 +82,23 @@ def test_mllr_transform_from_real_takes_loads_in_the_decoder(
     rec.set_phrases(["yes", "no", "up"])
     rec.accept(wav_pcm16k(test[0]))
     rec.flush()
+
+
+def test_doctor_suggests_rnnoise_for_a_fan_and_not_for_music(tmp_path: Path) -> None:
+    from tests.support import clips
+
+    env = dict(os.environ, VOICECOACH_DATA_DIR=str(tmp_path))
+    voice = ("flite:slt", 0) if clips.have_flite() else ("en-us", 150)
+    speech = clips.pad(clips.speak("next", *voice), 2.0, 1.5)
+    out = {}
+    for noise, extra in (("white", []), ("white", ["--denoiser", "rnnoise"]), ("music", [])):
+        wav = clips.write_wav(tmp_path / f"{noise}.wav", clips.mix_snr(speech, noise, 10, 3))
+        run = subprocess.run([sys.executable, "-m", "voicecoach", "doctor", "--engine",
+                              "pocketsphinx", "--input-file", str(wav), *extra],
+                             capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
+        out[noise, bool(extra)] = run.stdout
+    assert "noise:       steady noise" in out["white", False]
+    assert "--denoiser rnnoise" in out["white", False]
+    # Chosen already: no advice, and the word is heard through the fan.
+    assert "noise:" not in out["white", True] and "heard:       next" in out["white", True]
+    assert "noise:" not in out["music", False]

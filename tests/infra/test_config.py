@@ -219,3 +219,20 @@ def test_volume_from_file_env_and_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     assert values.volume == 0.25 and sources["volume"] == "env VOICECOACH_VOLUME"
     values, sources = merge(load_config(), {"volume": 1})
     assert values.volume == 1.0 and sources["volume"] == "flag --volume"
+
+
+def test_denoiser_from_file_env_and_flag_reaches_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voicecoach.commands.run import resolve_options
+
+    write_config('denoiser = "rnnoise"\n')
+    assert resolve_options(None, {}).denoiser == "rnnoise"
+    monkeypatch.setenv("VOICECOACH_DENOISER", "webrtc")
+    assert resolve_options(None, {}).denoiser == "webrtc"
+    assert resolve_options(None, {"denoiser": "rnnoise"}).denoiser == "rnnoise"
+    path = write_config('denoiser = "speex"\n')
+    monkeypatch.delenv("VOICECOACH_DENOISER")
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert str(path) in err.value.problems[0] and "denoiser" in err.value.problems[0]

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -44,7 +45,11 @@ def set_up() -> None:
         pytest.skip("scripts/setup.sh has not run here yet")
     version = subprocess.run([str(venv / "bin" / "python"), "-V"], capture_output=True,
                              text=True).stdout
-    want = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + version.encode()).hexdigest()
+    # setup.sh hashes pyproject.toml, the Python version and its NO_DEPS wheels (one line).
+    no_deps = re.search(r"NO_DEPS=\(([^)]*)\)", (REPO / "scripts" / "setup.sh").read_text())
+    assert no_deps is not None
+    want = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + version.encode()
+                          + f"{' '.join(no_deps.group(1).split())}\n".encode()).hexdigest()
     have, _, extras = stamp.read_text().strip().partition(" ")
     if have != want or "test" not in extras.split(","):
         pytest.skip("pyproject.toml changed since the last scripts/setup.sh --extras test")

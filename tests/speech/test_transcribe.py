@@ -140,3 +140,16 @@ def test_a_file_decodes_the_same_alone_and_in_any_order(tmp_path) -> None:
         order = files[:]
         random.Random(seed).shuffle(order)
         assert decode(order) == alone, order
+
+
+def test_the_rnnoise_denoiser_hears_a_command_in_a_fans_noise(tmp_path) -> None:
+    voice = "flite:slt" if clips.have_flite() else "en-us"
+    x = clips.mix_snr(clips.pad(clips.speak("repeat", voice, 0 if clips.have_flite() else 150),
+                                1.5, 0.8), "white", 10, 3)
+    wav = str(clips.write_wav(tmp_path / "fan.wav", x))
+    result = CliRunner().invoke(cli, ["transcribe", wav, "--engine", "pocketsphinx", "--json",
+                                      "--denoiser", "rnnoise"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["phrase"] == "repeat", result.output
+    result = CliRunner().invoke(cli, ["transcribe", wav, "--denoiser", "speex"])
+    assert result.exit_code == 2 and "'speex' is not one of 'webrtc', 'rnnoise'" in result.output

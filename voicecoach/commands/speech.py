@@ -40,6 +40,7 @@ def transcribe(
     model: Path | None = None,
     as_json: bool = False,
     user: str | None = None,
+    denoiser: str = "webrtc",
 ) -> int:
     from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer
@@ -52,7 +53,7 @@ def transcribe(
                 "the text engine reads typed lines, not audio; use --engine pocketsphinx or vosk"
             )
         r = _load_routine(routine)
-        rec = make_recognizer(engine, r, model, user=user)
+        rec = make_recognizer(engine, r, model, user=user, denoiser=denoiser)
         rec.set_phrases(all_phrases(r), phrase_meanings(r, None))
         engine_name, model_name = _engine_and_model(rec)
     except VoicecoachError as exc:

@@ -447,7 +447,7 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
         note("speech recognition is not available in this install; using the keyboard")
         return None, "text", True
     # raises EngineUnavailable/ModelMissing (exit 1), or EnrollmentError for an unknown --user
-    probe = make(engine, routine, opts.model, user=opts.user)
+    probe = make(engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser)
     choice = getattr(probe, "choice", None)
     engine_name = str(getattr(choice, "engine", None) or getattr(probe, "name", engine))
     check_vocabulary(routine, engine_name, opts.model, _display_name(opts.routine), note)
@@ -455,8 +455,9 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
 
     def make_recognizer() -> Recognizer:
         # The probe is used once (it is ready: loading a model is the slow part of start-up).
-        recognizer: Recognizer = first.pop() if first else make(engine, routine, opts.model,
-                                                                      user=opts.user)
+        recognizer: Recognizer = first.pop() if first else make(
+            engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser
+        )
         return recognizer
 
     source: Source

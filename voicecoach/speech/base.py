@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voicecoach.routine.phrases import phrase_key
-from voicecoach.speech.frontend import FrontEnd
+from voicecoach.speech.frontend import make_frontend
 from voicecoach.speech.hypothesis import Hypothesis
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class StreamingRecognizer(Recognizer):
         max_utterance_s: float = 6.0,
         vad: EnergyVad | None = None,
         noise_suppression: int = 2,
+        denoiser: str = "webrtc",
     ) -> None:
         self.end_silence_s = end_silence_s
         self.early_silence_s = early_silence_s
@@ -145,7 +146,9 @@ class StreamingRecognizer(Recognizer):
         self.start_frames = start_frames
         self.max_utterance_s = max_utterance_s
         self.vad = vad or EnergyVad()
-        self.frontend = FrontEnd(noise_suppression)
+        self.denoiser = denoiser
+        """The noise suppressor before the VAD: `webrtc`, or `rnnoise` for steady noise."""
+        self.frontend = make_frontend(denoiser, noise_suppression)
         self._carry = np.zeros(0, np.int16)
         self._preroll: deque[np.ndarray] = deque(
             maxlen=max(1, int(preroll_s * SAMPLE_RATE / FRAME))
@@ -247,7 +250,7 @@ class StreamingRecognizer(Recognizer):
     def new_stream(self) -> None:
         self.reset()
         self.vad = type(self.vad)(self.vad.margin_db, self.vad.min_db, self.vad.rise_db_s)
-        self.frontend = FrontEnd(self.frontend.noise_suppression)
+        self.frontend = make_frontend(self.denoiser, self.frontend.noise_suppression)
         self._samples = 0
 
     def reset(self) -> None:

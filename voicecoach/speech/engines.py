@@ -38,7 +38,9 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
     return EngineChoice("pocketsphinx", "no Vosk model found (`voicecoach model download`)")
 
 
-def make_engine(choice: EngineChoice, options: Mapping[str, Any] | None = None) -> Recognizer:
+def make_engine(
+    choice: EngineChoice, options: Mapping[str, Any] | None = None, denoiser: str = "webrtc"
+) -> Recognizer:
     """The chosen engine, bare; `options` are PocketsphinxRecognizer kwargs (an enrolled
     user's thresholds and MLLR transform), ignored by the other engines."""
     rec: Recognizer
@@ -50,11 +52,11 @@ def make_engine(choice: EngineChoice, options: Mapping[str, Any] | None = None) 
         from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
         kwargs: dict[str, Any] = dict(options or {})
-        rec = PocketsphinxRecognizer(**kwargs)
+        rec = PocketsphinxRecognizer(**kwargs, denoiser=denoiser)
     else:
         from voicecoach.speech.vosk_engine import VoskRecognizer
 
-        rec = VoskRecognizer(model=choice.model)
+        rec = VoskRecognizer(model=choice.model, denoiser=denoiser)
     rec.choice = choice
     return rec
 
@@ -64,11 +66,13 @@ def make_recognizer(
     routine: Routine | None = None,
     model: Path | None = None,
     user: str | None = None,
+    denoiser: str = "webrtc",
 ) -> Recognizer:
     """A ready recognizer; with a routine, its phrases for step 0 are already active.
 
     The choice is on `recognizer.choice` (engine, reason). With `user`, that user's
-    enrollment (speech/enrollment.py) is loaded and checks every utterance.
+    enrollment (speech/enrollment.py) is loaded and checks every utterance. `denoiser`
+    is the noise suppressor in front of it (frontend.py).
     """
     choice = choose_engine(engine, model)
     rec: Recognizer
@@ -76,9 +80,11 @@ def make_recognizer(
         from voicecoach.speech.enrollment import EnrolledRecognizer, load_profile
 
         profile = load_profile(user)
-        rec = EnrolledRecognizer(make_engine(choice, profile.engine_kwargs()), profile)
+        rec = EnrolledRecognizer(
+            make_engine(choice, profile.engine_kwargs(), denoiser=denoiser), profile
+        )
     else:
-        rec = make_engine(choice)
+        rec = make_engine(choice, denoiser=denoiser)
     if routine is not None:
         from voicecoach.coach.intents import active_phrases, phrase_meanings
 

@@ -150,9 +150,10 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         final_pad_s: float = 0.05,
         dither_dbfs: float = -54.0,
         options: dict[str, object] | None = None,
+        denoiser: str = "webrtc",
         **segmenting: float,
     ) -> None:
-        super().__init__(**segmenting)  # type: ignore[arg-type]
+        super().__init__(denoiser=denoiser, **segmenting)  # type: ignore[arg-type]
         try:
             import pocketsphinx as ps
         except ImportError as exc:

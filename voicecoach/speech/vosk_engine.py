@@ -24,9 +24,14 @@ class VoskRecognizer(StreamingRecognizer):
     name = "vosk"
 
     def __init__(
-        self, model: Path | None = None, *, min_word_conf: float = 0.6, **segmenting: float
+        self,
+        model: Path | None = None,
+        *,
+        min_word_conf: float = 0.6,
+        denoiser: str = "webrtc",
+        **segmenting: float,
     ) -> None:
-        super().__init__(**segmenting)  # type: ignore[arg-type]
+        super().__init__(denoiser=denoiser, **segmenting)  # type: ignore[arg-type]
         try:
             import vosk
         except ImportError as exc:
