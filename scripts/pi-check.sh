@@ -4,7 +4,8 @@
 # debootstrap and qemu-user-static, the checkout's HEAD copied in, and
 # scripts/install-pi.sh run there as the README tells a Pi user. Then inside it:
 # `voicecoach --version`, `check` of every built-in routine, `simulate squat` on the
-# golden script, `transcribe` of real speech clips with Pocketsphinx, a headless
+# golden script, `transcribe` of real speech clips with Pocketsphinx (and through the
+# RNNoise denoiser), a headless
 # Pocketsphinx session fed a WAV, `enroll --from` a real speaker's takes (sphinxtrain)
 # and `transcribe --user`, `say --out`, the libspeexdsp echo canceller, and the TUI in
 # tmux for one screen capture. Prints a table and writes a report (exit codes, peak
@@ -291,6 +292,9 @@ add "simulate squat (golden script)" \
 if [ ${#clips[@]} -gt 0 ]; then
     add "transcribe ${#clips[@]} clips (pocketsphinx)" \
         "$vc transcribe --engine pocketsphinx --json ${clips[*]} > $checkdir/transcribe.jsonl"
+    # RNNoise's library from the pyrnnoise wheel, installed without its dependencies.
+    add "transcribe ${#clips[@]} clips (--denoiser rnnoise)" \
+        "$vc transcribe --engine pocketsphinx --denoiser rnnoise --json ${clips[*]} > $checkdir/transcribe-rnnoise.jsonl"
     # The session: stop, then stop again to confirm; a real headless run, ending by itself.
     python3 - "$work$checkdir/clips/stop.wav" "$work$checkdir/session.wav" <<'PY'
 import sys, wave
