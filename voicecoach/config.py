@@ -40,7 +40,7 @@ THEMES: tuple[str, ...] = ("contrast", "light")
 Not imported from there: loading the config must not load Textual."""
 ECHO_CANCEL: tuple[str, ...] = ("off", "on", "system")
 """`echo_cancel`: off, in-process (`on`), or by the sound server (`system`)."""
-DENOISERS: tuple[str, ...] = ("webrtc", "rnnoise")
+DENOISERS: tuple[str, ...] = ("auto", "webrtc", "rnnoise")
 """`denoiser`: `voicecoach.speech.frontend.DENOISERS` (a test keeps them equal; not imported
 from there, for the same reason as THEMES)."""
 RATE_RANGE: tuple[int, int] = (80, 450)
@@ -94,8 +94,8 @@ class Config:
     """Size cap of the kept audio, in megabytes; the oldest files go first."""
     echo_cancel: str = "off"
     """Talk over the coach: `on` (cancel its voice here), `system` (sound server does), `off`."""
-    denoiser: str = "webrtc"
-    """Noise suppression: `webrtc` (quiet rooms, music) or `rnnoise` (steady noise, e.g. a fan)."""
+    denoiser: str = "auto"
+    """Noise suppression: `auto` (RNNoise in steady noise, else WebRTC), `webrtc`, `rnnoise`."""
     user: str | None = None
     """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 

@@ -19,7 +19,7 @@ from voicecoach import config
 from voicecoach.coach.intents import active_phrases, match
 from voicecoach.errors import EngineUnavailableError
 from voicecoach.routine import load_routine
-from voicecoach.speech.frontend import DENOISERS, FrontEnd, make_frontend
+from voicecoach.speech.frontend import DENOISERS, AutoFrontEnd, FrontEnd, make_frontend
 from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
 
@@ -99,9 +99,76 @@ def test_rnnoise_missing_is_one_line_naming_the_fix(monkeypatch: pytest.MonkeyPa
                         lambda name, *a: None if name == "pyrnnoise" else real(name, *a))
     with pytest.raises(EngineUnavailableError, match="pip install --no-deps pyrnnoise"):
         make_frontend("rnnoise")
-    with pytest.raises(ValueError, match="webrtc, rnnoise"):
+    with pytest.raises(ValueError, match="auto, webrtc, rnnoise"):
         make_frontend("speex")
+    auto = make_frontend("auto")  # the default: WebRTC alone, whatever the room
+    assert isinstance(auto, AutoFrontEnd) and not auto._can_rnnoise
 
 
 def test_the_denoiser_names_match_the_config() -> None:
     assert DENOISERS == config.DENOISERS
+
+
+def _fed(fe: AutoFrontEnd, x: np.ndarray, seconds: float) -> list[str]:
+    """What `fe` uses after each 0.5 s of `x`, fed in 50 ms chunks."""
+    using = []
+    for i in range(0, int(seconds * 16000), 800):
+        fe.process(x[i : i + 800].tobytes())
+        if (i + 800) % 8000 == 0:
+            using.append(fe.using)
+    return using
+
+
+def test_auto_takes_rnnoise_for_a_fan_not_for_music_nor_mid_word() -> None:
+    fan = clips.noise_only(8.0, "white", -35.0, seed=2)
+    fe = make_frontend("auto")
+    assert isinstance(fe, AutoFrontEnd)
+    using = _fed(fe, fan, 4.0)
+    # Half of its 4 s window, then two judgements in a row: about 3 s.
+    assert using[:4] == ["webrtc"] * 4 and using[-1] == "rnnoise", using
+
+    music = clips.noise_only(8.0, "music", -35.0, seed=2)
+    assert set(_fed(make_frontend("auto"), music, 8.0)) == {"webrtc"}
+
+    # Not while a word is being heard: the switch waits for the gap after it.
+    held = make_frontend("auto")
+    assert isinstance(held, AutoFrontEnd)
+    held.hold = True
+    assert set(_fed(held, fan, 4.0)) == {"webrtc"} and held.watch.steady
+    held.hold = False
+    assert _fed(held, fan[64000:], 0.5) == ["rnnoise"]
+
+    # The coach's own voice is not the room: while it speaks, the room is not judged.
+    deaf = make_frontend("auto")
+    assert isinstance(deaf, AutoFrontEnd)
+    deaf.room_audible = False
+    assert set(_fed(deaf, fan, 4.0)) == {"webrtc"} and deaf.watch.last is None
+
+
+def test_the_default_recognizer_hears_through_a_fan_it_has_heard_for_a_while() -> None:
+    squat = load_routine("squat")
+    speech = clips.pad(clips.speak("repeat", *_voice()), 4.0, 0.8)
+    x = clips.mix_snr(speech, "white", 10, 3)
+    rec = PocketsphinxRecognizer()  # denoiser "auto"
+    rec.set_phrases(active_phrases(squat, 0))
+    heard = [h.text for h in feed(rec, x.tobytes()) if h.text]
+    assert rec.frontend.using == "rnnoise"
+    assert [match(squat, 0, t).kind for t in heard] == ["repeat"], heard
+
+
+def test_the_listener_keeps_the_coachs_voice_out_of_the_room_judgement() -> None:
+    from voicecoach.speech.gate import Listener, MicGate
+
+    gate = MicGate(clock=lambda: 0.0)
+    rec = PocketsphinxRecognizer()
+    rec.set_phrases(["next"])
+    listener = Listener(rec, gate)
+    gate.speaking_started(0.0, "Stand with your feet hip width apart.")
+    fan = clips.noise_only(4.0, "white", -35.0, seed=2)
+    for i in range(0, fan.size, 800):
+        listener.feed(fan[i : i + 800].tobytes(), (i + 800) / 16000)
+    assert rec.frontend.watch.last is None  # all of it was the coach's turn
+    gate.speaking_ended(4.0)
+    for i in range(0, fan.size, 800):
+        listener.feed(fan[i : i + 800].tobytes(), 5.0 + (i + 800) / 16000)
+    assert rec.frontend.watch.last is not None and rec.frontend.using == "rnnoise"

@@ -152,4 +152,5 @@ def test_the_rnnoise_denoiser_hears_a_command_in_a_fans_noise(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["phrase"] == "repeat", result.output
     result = CliRunner().invoke(cli, ["transcribe", wav, "--denoiser", "speex"])
-    assert result.exit_code == 2 and "'speex' is not one of 'webrtc', 'rnnoise'" in result.output
+    assert result.exit_code == 2 and "'speex' is not one of 'auto', 'webrtc', 'rnnoise'" in (
+        result.output)

@@ -40,35 +40,13 @@ def _record(mic: str | None, seconds: float) -> tuple[bytes, str]:
 
 
 def levels(pcm: bytes) -> dict[str, float]:
-    """peak and noise floor (10th percentile of 10 ms levels), dBFS; how steady the room's
-    noise is and how tonal, dB (see `_noise_advice`)."""
+    """peak and noise floor (10th percentile of 10 ms levels), dBFS."""
     from voicecoach.speech.templates import frame_levels_db
 
-    x = np.frombuffer(pcm, dtype="<i2")
-    db = frame_levels_db(x)
+    db = frame_levels_db(np.frombuffer(pcm, dtype="<i2"))
     if db.size == 0:
-        return {"peak_db": -100.0, "floor_db": -100.0, "spread_db": 0.0, "tonal_db": 0.0}
-    p10, p30 = np.percentile(db, [10, 30])
-    return {"peak_db": float(db.max()), "floor_db": float(p10), "spread_db": float(p30 - p10),
-            "tonal_db": _tonality_db(x)}
-
-
-def _tonality_db(x: np.ndarray) -> float:
-    """How far the room's spectrum (the quietest 30 % of 32 ms frames, averaged) strays
-    from its own running median over 15 bins, in dB (standard deviation): a fan's or an air
-    conditioner's smooth spectrum about 0.6, music's notes and harmonics 3.5-4.7."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    n = x.size // 512 * 512
-    if n < 512 * 4:
-        return 0.0
-    frames = x[:n].astype(np.float64).reshape(-1, 512)
-    level = np.mean(np.square(frames), axis=1)
-    quiet = frames[level <= np.percentile(level, 30)]
-    power = np.mean(np.abs(np.fft.rfft(quiet * np.hanning(512), axis=1)) ** 2, axis=0)
-    spectrum = 10 * np.log10(power[4:] + 1e-9)  # above 125 Hz (mains hum is not the point)
-    median = np.median(sliding_window_view(np.pad(spectrum, 7, mode="edge"), 15), axis=1)
-    return float(np.std(spectrum - median))
+        return {"peak_db": -100.0, "floor_db": -100.0}
+    return {"peak_db": float(db.max()), "floor_db": float(np.percentile(db, 10))}
 
 
 def _advice(peak: float, floor: float) -> str:
@@ -81,25 +59,27 @@ def _advice(peak: float, floor: float) -> str:
     return "ok"
 
 
-STEADY_NOISE = {"floor_db": -50.0, "spread_db": 2.0, "tonal_db": 2.0}
-"""Steady noise, for which `--denoiser rnnoise` is worth trying: a floor above -50 dBFS (a
-quiet room is below), whose 10 ms levels move less than 2 dB (30th minus 10th percentile:
-white noise 0.4, pink 1.2-1.6; music 1.3-1.8 also passes) and whose spectrum is smooth
-(`_tonality_db`: fans 0.6, music 3.5 and more). Advice only: a switch would need more than
-synthetic noise to be tuned on."""
+def _noise_advice(pcm: bytes, denoiser: str) -> tuple[str | None, str]:
+    """(what to know when the room sounds like a fan, the denoiser a session would be
+    using here). RNNoise hears people better in steady noise (speech/noise.py); the
+    automatic denoiser picks it once it has heard the room for a few seconds, which a
+    session has and this recording may not, so "heard" is checked with it directly."""
+    from voicecoach.speech.frontend import rnnoise_available
+    from voicecoach.speech.noise import room_noise
 
-
-def _noise_advice(lv: dict[str, float], denoiser: str) -> str | None:
-    if (denoiser == "rnnoise" or lv["floor_db"] <= STEADY_NOISE["floor_db"]
-            or lv["spread_db"] >= STEADY_NOISE["spread_db"]
-            or lv["tonal_db"] >= STEADY_NOISE["tonal_db"]):
-        return None
-    return (f"steady noise at {lv['floor_db']:.0f} dBFS (a fan?): try --denoiser rnnoise "
-            '(or denoiser = "rnnoise" in the config file)')
+    room = room_noise(np.frombuffer(pcm, dtype="<i2"))
+    if not room.steady or denoiser == "rnnoise":
+        return None, denoiser
+    where = f"steady noise at {room.floor_db:.0f} dBFS (a fan?)"
+    if not rnnoise_available():
+        return f"{where}: install pyrnnoise (scripts/setup.sh) to hear through it better", denoiser
+    if denoiser == "webrtc":
+        return f"{where}: --denoiser auto or rnnoise hears through it better", denoiser
+    return f"{where}: the auto denoiser takes RNNoise for it (heard below with it)", "rnnoise"
 
 
 def heard(pcm: bytes, engine: str, model: Path | None, user: str | None,
-          denoiser: str = "webrtc") -> list[str]:
+          denoiser: str = "auto") -> list[str]:
     from voicecoach.coach.intents import all_phrases, phrase_meanings
     from voicecoach.routine import load_routine
     from voicecoach.speech import make_recognizer
@@ -121,7 +101,7 @@ def main(**options: Any) -> int:
 
 def check(*, user: str | None = None, mic: str | None = None, engine: str | None = None,
           model: Path | None = None, seconds: float = 5.0, input_file: Path | None = None,
-          denoiser: str = "webrtc") -> int:
+          denoiser: str = "auto") -> int:
     from voicecoach.speech.engines import choose_engine
 
     status = 0
@@ -179,7 +159,8 @@ def check(*, user: str | None = None, mic: str | None = None, engine: str | None
     click.echo(f"mic:         {device}, {len(pcm) / 2 / SAMPLE_RATE:.1f} s")
     click.echo(f"level:       peak {lv['peak_db']:.0f} dBFS, noise floor {lv['floor_db']:.0f} dBFS "
                f"-> {_advice(lv['peak_db'], lv['floor_db'])}")
-    if advice := _noise_advice(lv, denoiser):
+    advice, denoiser = _noise_advice(pcm, denoiser)
+    if advice:
         click.echo(f"noise:       {advice}")
     if choice.engine == "text":
         click.echo("heard:       (the text engine reads typed lines; no audio check)")

@@ -40,7 +40,7 @@ def transcribe(
     model: Path | None = None,
     as_json: bool = False,
     user: str | None = None,
-    denoiser: str = "webrtc",
+    denoiser: str = "auto",
 ) -> int:
     from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer

@@ -39,5 +39,5 @@ class RunOptions:
     echo_cancel: str = "off"
     """Talk over the coach: "on" (cancel its voice in-process), "system" (the sound server
     cancels), "off" (the mic is closed while it speaks, as before)."""
-    denoiser: str = "webrtc"
-    """Noise suppression before the recognizer: "webrtc", or "rnnoise" for steady noise."""
+    denoiser: str = "auto"
+    """Noise suppression before the recognizer: "auto", "webrtc" or "rnnoise" (frontend.py)."""

@@ -78,6 +78,11 @@ class Recognizer(ABC):
     def close(self) -> None:  # noqa: B027 (an optional hook: most engines have nothing to free)
         """Free the engine's memory early; optional."""
 
+    def room_audible(self, audible: bool) -> None:  # noqa: B027 (optional, as `close`)
+        """Whether the audio now fed is the room (True) or the coach's own voice or the
+        gate's zeros (False): the automatic denoiser judges the room's noise on the room
+        only (frontend.AutoFrontEnd)."""
+
 
 class EnergyVad:
     """Speech/non-speech per 20 ms frame: level above an adaptive noise floor.
@@ -138,7 +143,7 @@ class StreamingRecognizer(Recognizer):
         max_utterance_s: float = 6.0,
         vad: EnergyVad | None = None,
         noise_suppression: int = 2,
-        denoiser: str = "webrtc",
+        denoiser: str = "auto",
     ) -> None:
         self.end_silence_s = end_silence_s
         self.early_silence_s = early_silence_s
@@ -147,7 +152,7 @@ class StreamingRecognizer(Recognizer):
         self.max_utterance_s = max_utterance_s
         self.vad = vad or EnergyVad()
         self.denoiser = denoiser
-        """The noise suppressor before the VAD: `webrtc`, or `rnnoise` for steady noise."""
+        """The noise suppressor before the VAD: `auto`, `webrtc` or `rnnoise` (frontend.py)."""
         self.frontend = make_frontend(denoiser, noise_suppression)
         self._carry = np.zeros(0, np.int16)
         self._preroll: deque[np.ndarray] = deque(
@@ -222,7 +227,11 @@ class StreamingRecognizer(Recognizer):
     def partial(self) -> str:
         return self._partial() if self._utt_start is not None else ""
 
+    def room_audible(self, audible: bool) -> None:
+        self.frontend.room_audible = audible
+
     def accept(self, pcm: bytes) -> list[Hypothesis]:
+        self.frontend.hold = self._utt_start is not None  # no switch of suppressor mid-word
         return self._accept_clean(self.frontend.process(pcm[: len(pcm) - len(pcm) % 2]))
 
     def _accept_clean(self, pcm: bytes) -> list[Hypothesis]:

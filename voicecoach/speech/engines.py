@@ -39,7 +39,7 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
 
 
 def make_engine(
-    choice: EngineChoice, options: Mapping[str, Any] | None = None, denoiser: str = "webrtc"
+    choice: EngineChoice, options: Mapping[str, Any] | None = None, denoiser: str = "auto"
 ) -> Recognizer:
     """The chosen engine, bare; `options` are PocketsphinxRecognizer kwargs (an enrolled
     user's thresholds and MLLR transform), ignored by the other engines."""
@@ -66,7 +66,7 @@ def make_recognizer(
     routine: Routine | None = None,
     model: Path | None = None,
     user: str | None = None,
-    denoiser: str = "webrtc",
+    denoiser: str = "auto",
 ) -> Recognizer:
     """A ready recognizer; with a routine, its phrases for step 0 are already active.
 

@@ -632,6 +632,9 @@ class EnrolledRecognizer(Recognizer):
     def close(self) -> None:
         self.inner.close()
 
+    def room_audible(self, audible: bool) -> None:
+        self.inner.room_audible(audible)
+
     def decode_with_features(self, pcm: bytes, pad_s: float = 0.3) -> list[tuple[Hypothesis, Any]]:
         """Decode one recording (with silence around it) as a mic would feed it."""
         pad = b"\0\0" * int(pad_s * SAMPLE_RATE)

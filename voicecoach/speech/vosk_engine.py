@@ -28,7 +28,7 @@ class VoskRecognizer(StreamingRecognizer):
         model: Path | None = None,
         *,
         min_word_conf: float = 0.6,
-        denoiser: str = "webrtc",
+        denoiser: str = "auto",
         **segmenting: float,
     ) -> None:
         super().__init__(denoiser=denoiser, **segmenting)  # type: ignore[arg-type]
