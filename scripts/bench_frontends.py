@@ -66,21 +66,22 @@ def _install(name: str) -> None:
     import numpy as np
 
     import voicecoach.speech.base as base
-    from voicecoach.speech.frontend import AutoFrontEnd, FrontEnd
+    from voicecoach.speech.frontend import AutoFrontEnd, FrontEnd, RnnoiseFrontEnd
 
-    class TimedAuto(AutoFrontEnd):
+    class Timing:
+        """Counts the front end's CPU time (CPU["fe_s"]); first in the bases."""
+
         def process(self, pcm: bytes) -> bytes:
             t = time.process_time()
-            out = super().process(pcm)
+            out: bytes = super().process(pcm)  # type: ignore[misc]
             CPU["fe_s"] += time.process_time() - t
             return out
 
-    class Timed(FrontEnd):
-        def process(self, pcm: bytes) -> bytes:
-            t = time.process_time()
-            out = super().process(pcm)
-            CPU["fe_s"] += time.process_time() - t
-            return out
+    class TimedAuto(Timing, AutoFrontEnd):
+        pass
+
+    class Timed(Timing, FrontEnd):
+        pass
 
     class Off(Timed):
         """WebRTC's suppression off (the recognizer still asks for its level: keep it)."""
@@ -105,47 +106,11 @@ def _install(name: str) -> None:
             CPU["fe_s"] += time.process_time() - t
             return out
 
-    class Rnnoise(Off):
+    class Rnnoise(Timing, RnnoiseFrontEnd):
+        """The shipped RNNoise front end (`--denoiser rnnoise`), timed."""
+
         def __init__(self, noise_suppression: int = 2) -> None:
-            import ctypes
-            import importlib.util
-
-            import soxr
-
-            super().__init__(noise_suppression)
-            # The library alone: the package's own module imports PyAV and matplotlib.
-            spec = importlib.util.find_spec("pyrnnoise")
-            assert spec is not None and spec.submodule_search_locations
-            lib = ctypes.CDLL(str(Path(next(iter(spec.submodule_search_locations)))
-                                  / "librnnoise.so"))
-            lib.rnnoise_create.restype = ctypes.c_void_p
-            lib.rnnoise_create.argtypes = [ctypes.c_void_p]
-            lib.rnnoise_process_frame.restype = ctypes.c_float
-            lib.rnnoise_process_frame.argtypes = [ctypes.c_void_p,
-                                                  ctypes.POINTER(ctypes.c_float),
-                                                  ctypes.POINTER(ctypes.c_float)]
-            self._lib, self._ct = lib, ctypes
-            self._state = lib.rnnoise_create(None)
-            self._up = soxr.ResampleStream(16000, 48000, 1, dtype="int16", quality="QQ")
-            self._down = soxr.ResampleStream(48000, 16000, 1, dtype="int16", quality="QQ")
-            self._buf = np.zeros(0, np.float32)
-
-        def process(self, pcm: bytes) -> bytes:
-            t = time.process_time()
-            up = self._up.resample_chunk(np.frombuffer(pcm, "<i2")).astype(np.float32)
-            self._buf = np.concatenate([self._buf, up])
-            n = self._buf.size - self._buf.size % 480
-            frames = self._buf[:n].copy()
-            ptr = self._ct.POINTER(self._ct.c_float)
-            for i in range(0, n, 480):
-                view = frames[i : i + 480]
-                self._lib.rnnoise_process_frame(self._state, view.ctypes.data_as(ptr),
-                                                view.ctypes.data_as(ptr))
-            self._buf = self._buf[n:]
-            out16 = np.clip(np.round(frames), -32768, 32767).astype(np.int16)
-            out = self._down.resample_chunk(out16).astype("<i2").tobytes()
-            CPU["fe_s"] += time.process_time() - t
-            return out
+            RnnoiseFrontEnd.__init__(self)
 
     class Silero(base.EnergyVad):
         """Silero's speech probability per 32 ms window, held for the 20 ms frames in it."""
@@ -267,30 +232,37 @@ def _generated(rec: Any) -> dict[str, Any]:
     return out
 
 
-def _worker(name: str) -> dict[str, Any]:
-    os.nice(10)
-    _install(name)
+def _corpus_words(**options: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """(a factory of fresh recognizers for bench_real's word routine, its word clips)."""
+    import tempfile
+
     from voicecoach.coach.intents import all_phrases, phrase_meanings
     from voicecoach.routine import load_routine
     from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
+    with tempfile.TemporaryDirectory() as tmp:
+        words = Path(tmp) / "words.toml"
+        words.write_text(bench_real.routine_toml(), encoding="utf-8")
+        routine = load_routine(str(words))
+    phrases, meanings = all_phrases(routine), phrase_meanings(routine, None)
+
+    def fresh() -> PocketsphinxRecognizer:
+        rec = PocketsphinxRecognizer(**options)
+        rec.set_phrases(phrases, meanings)
+        return rec
+
+    return fresh, [c for c in bench_real.clips(phrases) if c["kind"] != "talk"]
+
+
+def _worker(name: str) -> dict[str, Any]:
+    os.nice(10)
+    _install(name)
+    from voicecoach.coach.intents import all_phrases, phrase_meanings
+
     result: dict[str, Any] = {"name": name}
     started = time.process_time()
     if (bench_real.CORPUS / "manifest.jsonl").is_file():
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            words = Path(tmp) / "words.toml"
-            words.write_text(bench_real.routine_toml(), encoding="utf-8")
-            routine = load_routine(str(words))
-        phrases, meanings = all_phrases(routine), phrase_meanings(routine, None)
-
-        def fresh() -> PocketsphinxRecognizer:
-            rec = PocketsphinxRecognizer()
-            rec.set_phrases(phrases, meanings)
-            return rec
-
-        files = [c for c in bench_real.clips(phrases) if c["kind"] != "talk"]
+        fresh, files = _corpus_words()
         if QUICK:
             files = files[::8]
         result["real"] = _real(fresh, files, None)
@@ -329,24 +301,8 @@ def _steady_worker(name: str, kind: str) -> dict[str, Any]:
     """Real people (every second clip, a fresh recognizer per clip) in `kind` noise at 10 dB,
     through the shipped `--denoiser NAME`."""
     os.nice(10)
-    import tempfile
-
-    from voicecoach.coach.intents import all_phrases, phrase_meanings
-    from voicecoach.routine import load_routine
-    from voicecoach.speech.sphinx import PocketsphinxRecognizer
-
-    with tempfile.TemporaryDirectory() as tmp:
-        words = Path(tmp) / "words.toml"
-        words.write_text(bench_real.routine_toml(), encoding="utf-8")
-        routine = load_routine(str(words))
-    phrases, meanings = all_phrases(routine), phrase_meanings(routine, None)
-
-    def fresh() -> PocketsphinxRecognizer:
-        rec = PocketsphinxRecognizer(denoiser=name)
-        rec.set_phrases(phrases, meanings)
-        return rec
-
-    files = [c for c in bench_real.clips(phrases) if c["kind"] != "talk"][::2]
+    fresh, files = _corpus_words(denoiser=name)
+    files = files[::2]
     return {"name": name, "noise": kind,
             "tally": _real(fresh, files, 10.0, kind, lead_s=STEADY_LEAD_S)}
 
