@@ -172,3 +172,17 @@ def test_the_listener_keeps_the_coachs_voice_out_of_the_room_judgement() -> None
     for i in range(0, fan.size, 800):
         listener.feed(fan[i : i + 800].tobytes(), 5.0 + (i + 800) / 16000)
     assert rec.frontend.watch.last is not None and rec.frontend.using == "rnnoise"
+
+
+def test_auto_stays_with_webrtc_when_rnnoise_will_not_load(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import voicecoach.speech.frontend as frontend
+
+    broken = tmp_path / "librnnoise.so"
+    broken.write_text("not a library")  # a broken wheel: dlopen fails for real
+    monkeypatch.setattr(frontend, "_rnnoise_library", lambda: broken)
+    fe = make_frontend("auto")
+    assert isinstance(fe, AutoFrontEnd)
+    fan = clips.noise_only(5.0, "white", -35.0, seed=2)
+    assert set(_fed(fe, fan, 5.0)) == {"webrtc"} and fe.watch.steady and not fe._can_rnnoise

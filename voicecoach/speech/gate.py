@@ -262,7 +262,9 @@ class Listener:
         gated = self.gate.gated(self._t)
         if not self.barge_in and gated:
             pcm = bytes(len(pcm))
-        self.recognizer.room_audible(not gated)  # the coach's voice is not the room's noise
+        room_audible = getattr(self.recognizer, "room_audible", None)  # optional, as stream_s
+        if room_audible is not None:
+            room_audible(not gated)  # the coach's voice is not the room's noise
         hyps = self.recognizer.accept(pcm)
         # The recognizer's own clock if it has one (it may have heard other audio
         # before this listener, e.g. a reused one); else what was fed here.
