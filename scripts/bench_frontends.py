@@ -84,11 +84,10 @@ def _install(name: str) -> None:
         pass
 
     class Off(Timed):
-        """WebRTC's suppression off (the recognizer still asks for its level: keep it)."""
+        """WebRTC's suppression off."""
 
         def __init__(self, noise_suppression: int = 2) -> None:
             super().__init__(0)
-            self.noise_suppression = noise_suppression
 
     class Speex(Off):
         def __init__(self, noise_suppression: int = 2) -> None:

@@ -106,7 +106,9 @@ def test_rnnoise_missing_is_one_line_naming_the_fix(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_denoiser_names_match_the_config() -> None:
-    assert DENOISERS == config.DENOISERS
+    from voicecoach import cli
+
+    assert DENOISERS == config.DENOISERS == tuple(cli.DENOISERS.choices)
 
 
 def _fed(fe: AutoFrontEnd, x: np.ndarray, seconds: float) -> list[str]:

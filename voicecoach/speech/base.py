@@ -153,6 +153,8 @@ class StreamingRecognizer(Recognizer):
         self.vad = vad or EnergyVad()
         self.denoiser = denoiser
         """The noise suppressor before the VAD: `auto`, `webrtc` or `rnnoise` (frontend.py)."""
+        self.noise_suppression = noise_suppression
+        """WebRTC's level, for the front end of each new stream."""
         self.frontend = make_frontend(denoiser, noise_suppression)
         self._carry = np.zeros(0, np.int16)
         self._preroll: deque[np.ndarray] = deque(
@@ -259,7 +261,7 @@ class StreamingRecognizer(Recognizer):
     def new_stream(self) -> None:
         self.reset()
         self.vad = type(self.vad)(self.vad.margin_db, self.vad.min_db, self.vad.rise_db_s)
-        self.frontend = make_frontend(self.denoiser, self.frontend.noise_suppression)
+        self.frontend = make_frontend(self.denoiser, self.noise_suppression)
         self._samples = 0
 
     def reset(self) -> None:

@@ -137,7 +137,6 @@ class RnnoiseFrontEnd:
     denoiser = "rnnoise"
     hold = False
     room_audible = True
-    noise_suppression = 2  # kept for `new_stream`; RNNoise has no levels
 
     def __init__(self) -> None:
         library = _rnnoise_library()

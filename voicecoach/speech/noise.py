@@ -57,11 +57,11 @@ class RoomNoise:
 
 def room_noise(x: np.ndarray) -> RoomNoise:
     """The measure over `x` (16 kHz int16); at least 0.13 s of it for the tonality."""
-    n = x.size // 160 * 160
-    if n == 0:
+    from voicecoach.speech.templates import frame_levels_db
+
+    levels = frame_levels_db(x)
+    if levels.size == 0:
         return RoomNoise(-100.0, 0.0, 0.0)
-    frames = x[:n].astype(np.float64).reshape(-1, 160)
-    levels = 10 * np.log10(np.mean(np.square(frames), axis=1) / 32768.0**2 + 1e-10)
     low, high = np.percentile(levels, [LOW_PCT, HIGH_PCT])
     return RoomNoise(float(low), float(high - low), _tonality_db(x))
 
