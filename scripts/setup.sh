@@ -104,10 +104,11 @@ else
         tail -n 25 "$venv/pip-install.log" >&2
         die "pip install failed (full log: $venv/pip-install.log)"
     fi
-    # Optional: without it only `--denoiser rnnoise` is missing, so a failure is a notice.
+    # Optional: without it the auto denoiser stays with WebRTC and `--denoiser rnnoise` is
+    # missing, so a failure is a notice.
     if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-deps \
             "${NO_DEPS[@]}" >> "$venv/pip-install.log" 2>&1; then
-        say "note: ${NO_DEPS[*]} did not install; --denoiser rnnoise will be unavailable"
+        say "note: ${NO_DEPS[*]} did not install; RNNoise (steady noise) will be unavailable"
     fi
     echo "$want_hash $all_extras" > "$stamp_file"
     say ".venv: ready ($("$venv/bin/voicecoach" --version 2>&1))"
