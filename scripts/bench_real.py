@@ -28,6 +28,13 @@ against their mean. Every clip is judged by a `Listener`, as transcribe and a
 session judge. "A radio in the gym": minutes of the read sentences back to back,
 alone and over music, heard by the squat routine: how many commands the talk gives.
 
+"Session": warm as a session is, one speaker at a time: a fresh recognizer for
+each speaker, warm across that speaker's clips (shuffled) only, in the same four
+orders. Warm above carries one stranger's room and mic into the next clip; a
+session carries its own person's. Also on the corpus' `enroll/` takes (five
+speakers, about fifty words each: the tenth and fortieth command of a session),
+fresh per clip against one session per speaker.
+
 The curve: commands heard vs false accepts as a threshold moves. New: the
 garbage words' weight, each value a full decode (warm, on a fixed subset: every
 out-of-grammar clip and half the commands). Today's: max_acoustic_gap and
@@ -98,6 +105,10 @@ EXTRA_WARM_SEEDS = (13, 14, 15)
 """More shuffled orders for new/warm (full run only): one order's right rate moves by about
 3 points with the order alone, as much as the first-vs-warm target, so the target is judged
 against the mean over all orders."""
+
+
+SESSION_BINS = ((0, 0), (1, 2), (3, 9), (10, 10_000))
+"""Where in its speaker's session a clip came (0 = the speaker's first), for the table."""
 
 
 # --- the clips -------------------------------------------------------------------------
@@ -176,6 +187,50 @@ def curve_subset(sample: list[dict[str, Any]], quick: bool) -> list[dict[str, An
     negatives = {c["file"] for c in words if c["kind"] == "negative"}
     keep = {c["file"] for c in commands[::2]} | negatives
     return [c for c in sample if c["file"] in keep]
+
+
+def enroll_clips() -> list[dict[str, Any]]:
+    """The enrollment takes (enroll/: a few speakers, many words each) as scored clips."""
+    path = CORPUS / "enroll" / "manifest.jsonl"
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        text = r.get("text")
+        kind = ("command" if text in COMMANDS else "stop" if text == STOP
+                else "negative" if text in NEGATIVES else None)
+        if kind and (CORPUS / "enroll" / r["file"]).is_file():
+            out.append({"file": f"enroll/{r['file']}", "text": text, "kind": kind,
+                        "speaker": r.get("speaker"), "half": half(r.get("speaker")),
+                        "dataset": r.get("dataset") or "?"})
+    return sorted(out, key=lambda c: c["file"])
+
+
+def by_speaker(clip_list: list[dict[str, Any]], seed: int) -> tuple[list[str], list[str]]:
+    """Files grouped by speaker (each speaker's clips shuffled), and each file's speaker."""
+    rng = random.Random(seed)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for c in clip_list:
+        groups[c["speaker"] or "?"].append(c["file"])
+    files: list[str] = []
+    speakers: list[str] = []
+    for speaker in sorted(groups):
+        group = groups[speaker][:]
+        rng.shuffle(group)
+        files += group
+        speakers += [speaker] * len(group)
+    return files, speakers
+
+
+def session_positions(files: list[str], speakers: list[str]) -> dict[str, int]:
+    """Each file's place in its speaker's session (0 = that speaker's first clip)."""
+    pos: dict[str, int] = {}
+    k = 0
+    for i, file in enumerate(files):
+        k = 0 if i == 0 or speakers[i] != speakers[i - 1] else k + 1
+        pos[file] = k
+    return pos
 
 
 # --- the worker: one configuration, one way of feeding ---------------------------------
@@ -270,9 +325,12 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     rec = None
     results = []
     make_s: list[float] = []
-    for file in spec["files"]:
+    speakers = spec.get("speakers") or [None] * len(spec["files"])
+    for i, file in enumerate(spec["files"]):
         pcm = wav_pcm16k(CORPUS / file)
-        if rec is None or spec["mode"] == "first":
+        # "session": one recognizer per speaker, warm across that speaker's clips only.
+        if rec is None or spec["mode"] == "first" or (
+                spec["mode"] == "session" and speakers[i] != speakers[i - 1]):
             if rec is not None:
                 rec.close()
             t0 = time.perf_counter()
@@ -470,6 +528,20 @@ def run(quick: bool = False) -> dict[str, Any]:
             random.Random(seed).shuffle(other)
             jobs.append({**base, "name": f"new-warm-{seed}", "config": "new",
                          "mode": f"warm-{seed}", "kwargs": {}, "files": other, "seed": seed})
+        words = [c for c in sample if c["kind"] != "talk"]
+        for seed in (SHUFFLE_SEED,) + (() if quick else EXTRA_WARM_SEEDS):
+            files, speakers = by_speaker(words, seed)
+            jobs.append({**base, "name": f"new-session-{seed}", "config": "new",
+                         "mode": "session", "kwargs": {}, "files": files,
+                         "speakers": speakers, "seed": seed, "session": "clips"})
+        enroll = [] if quick else enroll_clips()
+        if enroll:
+            files, speakers = by_speaker(enroll, SHUFFLE_SEED)
+            jobs.append({**base, "name": "enroll-first", "config": "new", "mode": "first",
+                         "kwargs": {}, "files": files, "session": "enroll"})
+            jobs.append({**base, "name": "enroll-session", "config": "new", "mode": "session",
+                         "kwargs": {}, "files": files, "speakers": speakers,
+                         "seed": SHUFFLE_SEED, "session": "enroll"})
         for w in weights:
             jobs.append({**base, "name": f"curve-{w:g}", "config": "curve", "mode": "warm",
                          "kwargs": {"garbage_weight": w}, "files": curve_order, "weight": w})
@@ -487,6 +559,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             done = list(pool.map(lambda j: _run_job(j, tmp), jobs))
     outputs = list(zip(jobs, done, strict=True))
     report = summarise(sample, curve_clips, outputs, new_kw, weights, sweeps, quick)
+    report["sessions"] = summarise_sessions(sample, enroll, outputs)
     report["seconds"] = round(time.perf_counter() - started, 1)
     markdown = render(report)
     # A quick run must not overwrite the full run's files in bench/.
@@ -521,6 +594,8 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         if job["config"] == "stream":
             streams.append({"seed": job["seed"], "music": job["music"], **res["stream"]})
             continue
+        if job.get("session"):
+            continue  # summarise_sessions
         by_file = {r["file"]: r for r in res["results"]}
         key = (job["config"], job["mode"])
         if job["config"] == "curve":
@@ -607,7 +682,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
     first, warm = new_rows
     orders = [{"seed": SHUFFLE_SEED, **_point(score(sample, runs[("new", "warm")]))}]
     for job, _ in outputs:
-        if job.get("seed") is not None and job["config"] == "new":
+        if job.get("seed") is not None and job["config"] == "new" and not job.get("session"):
             orders.append({"seed": job["seed"],
                            **_point(score(sample, runs[("new", job["mode"])]))})
     warm_right = sum(o["right"] or 0 for o in orders) / len(orders)
@@ -629,6 +704,40 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
                   "today_default": today_default},
         "targets": TARGETS, "targets_missed": missed,
     }
+
+
+def summarise_sessions(sample: list[dict[str, Any]], enroll: list[dict[str, Any]],
+                       outputs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """First (a fresh recognizer per clip) against warm within each speaker's session."""
+    first = {}
+    for job, res in outputs:
+        if job["config"] == "new" and job["mode"] == "first" and not job.get("session"):
+            first.update({r["file"]: r for r in res["results"]})
+    words = [c for c in sample if c["kind"] != "talk"]
+    orders, bins, enroll_rows = [], [], []
+    for job, res in outputs:
+        by_file = {r["file"]: r for r in res["results"]} if "results" in res else {}
+        if job.get("session") == "clips":
+            orders.append({"seed": job["seed"], **_point(score(words, by_file))})
+            if job["seed"] == SHUFFLE_SEED:
+                pos = session_positions(job["files"], job["speakers"])
+                for lo, hi in SESSION_BINS:
+                    part = [c for c in words if lo <= pos.get(c["file"], -1) <= hi]
+                    bins.append({"from": lo, "to": hi, "clips": len(part),
+                                 "first": _point(score(part, first)),
+                                 "session": _point(score(part, by_file))})
+        elif job.get("session") == "enroll":
+            enroll_rows.append({"mode": job["mode"], "clips": len(job["files"]),
+                                "speakers": len(set(c["speaker"] for c in enroll)),
+                                **_point(score(enroll, by_file))})
+    if not orders:
+        return {}
+    mean = {k: sum(o[k] or 0 for o in orders) / len(orders)
+            for k in ("right", "stop", "false_accept", "wrong")}
+    first_point = _point(score(words, first))
+    return {"orders": orders, "mean": mean, "first": first_point, "bins": bins,
+            "enroll": enroll_rows,
+            "first_vs_session": (first_point["right"] or 0) - mean["right"]}
 
 
 def _point(s: dict[str, Any]) -> dict[str, Any]:
@@ -654,6 +763,54 @@ def _group_table(title: str, key: str, groups: list[dict[str, Any]]) -> list[str
             f"{_pct(g[k]['right'])} / {_pct(g[k]['false_accept'])}"
             for k in ("new_first", "new_warm", "today_first", "today_warm")) + " |")
     return lines
+
+def _session_target(ses: dict[str, Any]) -> str:
+    if not ses:
+        return ""
+    gap = 100 * ses["first_vs_session"]
+    return (f" First vs warm within a speaker's session (above): {gap:+.1f} points, "
+            + ("within 2." if abs(gap) <= 100 * TARGETS["first_vs_warm"] else "more than 2."))
+
+
+def _render_sessions(ses: dict[str, Any]) -> list[str]:
+    """The session rows: first vs warm within one speaker, as a session hears."""
+    if not ses:
+        return []
+    orders, mean, first = ses["orders"], ses["mean"], ses["first"]
+    L = ["", "**Session** (warm as a session is: a fresh recognizer for each speaker, warm "
+         "across that speaker's clips only, shuffled; the warm rows above carry one stranger's "
+         f"room into the next clip). {len(orders)} order{'s' * (len(orders) > 1)} (seed"
+         f"{'s' * (len(orders) > 1)} "
+         + ", ".join(str(o["seed"]) for o in orders) + "): right "
+         + " / ".join(_pct(o["right"]) for o in orders) + ", false accepts "
+         + " / ".join(_pct(o["false_accept"]) for o in orders)
+         + f". Mean: right {_pct(mean['right'])}, \"stop\" {_pct(mean['stop'])}, false accepts "
+         f"{_pct(mean['false_accept'])}, wrong {_pct(mean['wrong'])}; the same clips first: "
+         f"right {_pct(first['right'])}, \"stop\" {_pct(first['stop'])}, false accepts "
+         f"{_pct(first['false_accept'])}, wrong {_pct(first['wrong'])}. First vs session: "
+         f"{100 * ses['first_vs_session']:+.1f} points of right (target: within 2)."]
+    if ses["bins"]:
+        L += ["", "By place in the speaker's session (first order; 1st = the speaker's first "
+              "clip, where session and first are the same decode): right / false accepts.", "",
+              "| place | clips | first | session |", "|---|---|---|---|"]
+        for b in (b for b in ses["bins"] if b["clips"]):
+            place = (f"{b['from'] + 1}" if b["from"] == b["to"] else f"{b['from'] + 1}+"
+                     if b["to"] >= 10_000 else f"{b['from'] + 1}-{b['to'] + 1}")
+            L.append(f"| {place} | {b['clips']} | {_pct(b['first']['right'])} / "
+                     f"{_pct(b['first']['false_accept'])} | {_pct(b['session']['right'])} / "
+                     f"{_pct(b['session']['false_accept'])} |")
+    if ses["enroll"]:
+        e = {r["mode"]: r for r in ses["enroll"]}
+        if "first" in e and "session" in e:
+            L += ["", f"Long sessions (the corpus' enrollment takes: {e['first']['speakers']} "
+                  f"speakers, {e['first']['clips']} words, about fifty each, none of it "
+                  "enrolled): first right " + _pct(e["first"]["right"]) + ", \"stop\" "
+                  + _pct(e["first"]["stop"]) + ", wrong " + _pct(e["first"]["wrong"])
+                  + "; session right " + _pct(e["session"]["right"]) + ", \"stop\" "
+                  + _pct(e["session"]["stop"]) + ", wrong " + _pct(e["session"]["wrong"])
+                  + "."]
+    return L
+
 
 def render(rep: dict[str, Any]) -> str:
     n = rep["clips"]
@@ -706,10 +863,12 @@ def render(rep: dict[str, Any]) -> str:
               f"false accepts {_pct(mean['false_accept'])}, wrong {_pct(mean['wrong'])}; "
               "first vs warm is judged against this mean (the order alone moves one run's "
               "figures by a few points)."]
+    L += _render_sessions(rep.get("sessions") or {})
     L += ["", "Targets (issue 12, new defaults): false accepts <= 5 %, right >= 60 %, \"stop\" "
           ">= 80 %, wrong <= 5 %, first within 2 points of warm. "
           + ("Missed: " + "; ".join(rep["targets_missed"]) + "." if rep["targets_missed"]
-             else "All met."),
+             else "All met.")
+          + _session_target(rep.get("sessions") or {}),
           "", "RSS of a \"first\" job is one process building a fresh recognizer per clip; the "
           "warm row is what a session holds. p95 decision = compute time in the call that "
           "ended an utterance (the whole-utterance re-decode for new; where it ran ahead of an "
