@@ -188,3 +188,16 @@ def test_auto_stays_with_webrtc_when_rnnoise_will_not_load(
     assert isinstance(fe, AutoFrontEnd)
     fan = clips.noise_only(5.0, "white", -35.0, seed=2)
     assert set(_fed(fe, fan, 5.0)) == {"webrtc"} and fe.watch.steady and not fe._can_rnnoise
+
+
+def test_auto_counts_its_switches_and_its_time_on_rnnoise() -> None:
+    fe = make_frontend("auto")
+    assert isinstance(fe, AutoFrontEnd)
+    fan = clips.noise_only(4.0, "white", -35.0, seed=2)
+    assert _fed(fe, fan, 4.0)[-1] == "rnnoise" and fe.switches == 1
+    assert 1.0 <= fe.rnnoise_s <= 2.0  # from the switch (2.45 s in, measured) to the end
+    quiet = np.zeros(32000, np.int16)  # the fan stops: a quiet room is not steady
+    assert _fed(fe, quiet, 2.0)[-1] == "webrtc" and fe.switches == 2
+    on = fe.rnnoise_s
+    _fed(fe, quiet, 1.0)
+    assert fe.rnnoise_s == on and fe.switches == 2

@@ -225,6 +225,8 @@ class AutoFrontEnd:
         self._webrtc = FrontEnd(noise_suppression)
         self._rnnoise: RnnoiseFrontEnd | None = None
         self._can_rnnoise = rnnoise_available()
+        self._switches = 0
+        self._rnnoise_samples = 0
 
     @property
     def active(self) -> bool:
@@ -235,14 +237,29 @@ class AutoFrontEnd:
         """The suppressor whose output goes on now: `webrtc` or `rnnoise`."""
         return "webrtc" if self._rnnoise is None else "rnnoise"
 
+    @property
+    def switches(self) -> int:
+        """How often the suppressor changed, either way, since this front end began: what a
+        benchmark counts (e.g. over the echo canceller's leftover, scripts/bench_echo.py)."""
+        return self._switches
+
+    @property
+    def rnnoise_s(self) -> float:
+        """Seconds of audio that went through RNNoise."""
+        return self._rnnoise_samples / 16000
+
     def process(self, pcm: bytes) -> bytes:
         if self.room_audible:
             self.watch.feed(pcm)
         want = self.watch.steady and self._can_rnnoise
         if want != (self._rnnoise is not None) and not self.hold:
             self._rnnoise = self._start_rnnoise() if want else None
+            self._switches += want == (self._rnnoise is not None)  # not if it failed to start
         clean = self._webrtc.process(pcm)
-        return clean if self._rnnoise is None else self._rnnoise.process(pcm)
+        if self._rnnoise is None:
+            return clean
+        self._rnnoise_samples += len(pcm) // 2
+        return self._rnnoise.process(pcm)
 
     def flush(self) -> bytes:
         rest = self._webrtc.flush()
