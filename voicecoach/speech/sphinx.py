@@ -131,16 +131,23 @@ def pronunciations(path: Path, words: set[str]) -> dict[str, list[str]]:
     return out
 
 
+GENERIC_CHECKS: dict[str, float] = {
+    "max_unexplained": 0.3, "max_frames_per_phone": 24.0, "max_speech_per_phone": 24.0,
+    "max_acoustic_gap": 5.0,
+}
+"""The checks' thresholds for anyone (speaker-independent, fitted on real people)."""
+
+
 class PocketsphinxRecognizer(StreamingRecognizer):
     name = "pocketsphinx"
 
     def __init__(
         self,
         *,
-        max_unexplained: float = 0.3,
-        max_frames_per_phone: float = 24.0,
-        max_speech_per_phone: float = 24.0,
-        max_acoustic_gap: float = 5.0,
+        max_unexplained: float = GENERIC_CHECKS["max_unexplained"],
+        max_frames_per_phone: float = GENERIC_CHECKS["max_frames_per_phone"],
+        max_speech_per_phone: float = GENERIC_CHECKS["max_speech_per_phone"],
+        max_acoustic_gap: float = GENERIC_CHECKS["max_acoustic_gap"],
         garbage_words: int = 1000,
         garbage_weight: float = 1e-20,
         garbage_distance: int = 1,
@@ -356,8 +363,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         try:
             self._close_live()
             hyp, evidence = self._ahead[:2] if self._ahead is not None else self._conclude()
-            if evidence is not None:
-                self.last_evidence = evidence
+            self.last_evidence = evidence
             return hyp
         finally:
             self._in_utt = False
@@ -423,15 +429,18 @@ class PocketsphinxRecognizer(StreamingRecognizer):
 
     def _judge(self, ev: Evidence) -> str:
         """Why this utterance is not a command ("" when it is one); see the module docstring."""
-        if ev.unexplained > self.max_unexplained:
-            return "unexplained-speech"
-        if ev.stretch > self.max_frames_per_phone:
-            return "stretched"
-        if ev.speech_per_phone > self.max_speech_per_phone:
-            return "stretched"
-        if ev.acoustic_gap > self.max_acoustic_gap:
-            return "acoustic-gap"
-        return ""
+        return checks_reason(ev, self.max_unexplained, self.max_frames_per_phone,
+                             self.max_speech_per_phone, self.max_acoustic_gap)
+
+    def generic_reason(self) -> str | None:
+        """Why the checks at their defaults (GENERIC_CHECKS) would reject the last utterance
+        ("" when they would take it; None when it never reached the checks: no phrase).
+
+        An enrolled user's decoder runs with looser checks, its templates judging instead;
+        where the templates cannot judge (a noisy room), this is the judgement for anyone.
+        """
+        ev = self.last_evidence
+        return None if ev is None else checks_reason(ev, **GENERIC_CHECKS)
 
     def _trimmed(self, audio: bytes) -> tuple[bytes, int]:
         """The utterance without the quiet that ended it, past `final_tail_s`, and how many of
@@ -542,3 +551,17 @@ def model_name() -> str:
 
 def vocabulary_words() -> set[str]:
     return set(load_dictionary(model_dir() / "en-us" / "cmudict-en-us.dict"))
+
+
+def checks_reason(ev: Evidence, max_unexplained: float, max_frames_per_phone: float,
+                  max_speech_per_phone: float, max_acoustic_gap: float) -> str:
+    """The name of the first check the utterance fails, "" when it passes them all."""
+    if ev.unexplained > max_unexplained:
+        return "unexplained-speech"
+    if ev.stretch > max_frames_per_phone:
+        return "stretched"
+    if ev.speech_per_phone > max_speech_per_phone:
+        return "stretched"
+    if ev.acoustic_gap > max_acoustic_gap:
+        return "acoustic-gap"
+    return ""
