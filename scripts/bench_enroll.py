@@ -81,8 +81,8 @@ def out_of_grammar() -> list[Path]:
     return [p for w in OUT_OF_GRAMMAR for p in sorted((CORPUS / "clips" / w).glob("*.wav"))]
 
 
-def _heard(rec: Any, pcm: bytes) -> str:
-    pad = b"\0\0" * 4800
+def _heard(rec: Any, pcm: bytes, pad_s: float = 0.3) -> str:
+    pad = b"\0\0" * int(pad_s * 16000)
     data = pad + pcm + pad
     rec.reset()
     hyps = []
@@ -107,12 +107,7 @@ def in_a_fan(pcm: bytes, key: str) -> bytes:
 
 def _heard_in_a_fan(rec: Any, pcm: bytes) -> str:
     """As `_heard`, without the digital silence around it: the fan never stops."""
-    rec.reset()
-    hyps = []
-    for i in range(0, len(pcm), 1600):
-        hyps += rec.accept(pcm[i : i + 1600])
-    hyps += rec.flush()
-    return next((h.text for h in hyps if h.text), "")
+    return _heard(rec, pcm, pad_s=0.0)
 
 
 def _fan_score(rec: Any, tests: list[tuple[bytes, str]], oog: list[bytes]) -> dict[str, float]:
