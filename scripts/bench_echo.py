@@ -23,11 +23,17 @@ speaker's own tap, the ears (listen thread, gate, pocketsphinx) listen as in
 Run through scripts/bench.py (`--only echo`), or alone:
 `.venv/bin/python scripts/bench_echo.py [--quick] [--method=webrtc|speex|pulse-speex|...]...
 [--per-word=N] [--all-texts] [--levels=0,6,12] [--parts=silence,over,self]
-[--duplex-confidence=X] [--duck=G|off] [--duck-oracle[=MS]] [--json=PATH]`.
+[--duplex-confidence=X] [--duck=G|off] [--duck-oracle[=MS]] [--denoiser=NAME] [--json=PATH]`.
 
 The coach yields the floor as the app does (`voicecoach.shell.ears.Ears._yield_floor`:
 -20 dB while someone talks over it); reported: how often it ducked over the coach and with
 nobody talking (the 92 texts), and the delay from the speech's onset to the lowered voice.
+
+The recognizer's noise suppressor is the shipped default (`auto`: WebRTC, RNNoise while
+speech/noise.py judges the room's noise steady) or `--denoiser=NAME`. In full duplex the
+canceller's leftover of the coach reaches that judgement, so each part reports how often the
+suppressor switched, the audio seconds on RNNoise, and the judgements (how many read steady,
+the loudest quiet floor: steady needs it above `STEADY_FLOOR_DB`).
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ DUCK_ORACLE: float | None = None
 """`--duck-oracle[=MS]`: the bench itself ducks the coach (to `DUCK`) MS after the word's
 onset in the clip it plays (pacat adds some 20-30 ms before it sounds); bare: as it starts
 playing the clip, before the speech reaches the mic. What ducking gives at a known delay."""
+DENOISER: str | None = None
+"""`--denoiser=NAME`: the recognizer's noise suppressor (frontend.py) instead of the default."""
 TARGETS = {"gap_points_at_6db": 10.0, "self_triggers": 0, "hush_p95_ms": 100.0, "cpu": 0.20}
 
 
@@ -134,6 +142,7 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
     cues = _long_cues()
     duplex = _tuned(Duplex(_phrases(), method=method,
                            duck=None if DUCK_ORACLE is not None else DUCK))
+    denoiser = DenoiserLog(duplex)
     heard = {db: 0 for db in levels}
     wrong = {db: 0 for db in levels}
     why: dict[int, Counter[str]] = {db: Counter() for db in levels}
@@ -196,7 +205,8 @@ def over_speech(loop: Any, clips: list[tuple[str, np.ndarray]], *, coach: bool,
     return {"heard": heard, "wrong": wrong, "of": len(clips), "hush_ms": hush_ms,
             "why": {db: dict(c) for db, c in why.items()}, "evidence": evidence,
             "end_to_quiet_ms": end_to_quiet_ms, "cpu": cpu, "chunk_ms": chunk_ms,
-            "erle_db": erle, "converged_after_s": converged_after, "ducks": ducks}
+            "erle_db": erle, "converged_after_s": converged_after, "ducks": ducks,
+            "denoiser": denoiser.report()}
 
 
 def _word_onset(clip: np.ndarray) -> float:
@@ -236,6 +246,88 @@ def _tuned(duplex: Any) -> Any:
     return duplex
 
 
+class DenoiserLog:
+    """The recognizer's noise suppressor in a `Duplex` (set to `DENOISER` if given, before it
+    starts) and what its room judgement saw; read-only otherwise: `auto` decides as shipped."""
+
+    def __init__(self, duplex: Any) -> None:
+        from voicecoach.speech.frontend import make_frontend
+
+        # Duplex's factory hands its one recognizer to every listen thread: this is it.
+        self.recognizer = duplex.ears._make_recognizer()
+        if DENOISER is not None:
+            self.recognizer.denoiser = DENOISER
+            self.recognizer.frontend = make_frontend(DENOISER,
+                                                     self.recognizer.noise_suppression)
+        self.readings: list[Any] = []
+        watch = getattr(self.recognizer.frontend, "watch", None)
+        if watch is not None:
+            feed = watch.feed
+
+            def noted(pcm: bytes) -> None:
+                before = watch.last
+                feed(pcm)
+                if watch.last is not before:
+                    self.readings.append(watch.last)
+
+            watch.feed = noted
+        self._shadow_watch(self.recognizer.frontend)
+
+    def _shadow_watch(self, frontend: Any) -> None:
+        """A second judgement fed all the input, the coach's turns too (the Listener keeps
+        those from the front end's own): would the canceller's leftover read steady if it
+        reached it?"""
+        from voicecoach.speech.noise import NoiseWatch
+
+        shadow = self.shadow = NoiseWatch()
+        self.shadow_readings: list[Any] = []
+        self.shadow_flips = 0
+        process = frontend.process
+
+        def shadowed(pcm: bytes) -> bytes:
+            before, steady = shadow.last, shadow.steady
+            shadow.feed(pcm)
+            if shadow.last is not before:
+                self.shadow_readings.append(shadow.last)
+            self.shadow_flips += shadow.steady != steady
+            out: bytes = process(pcm)
+            return out
+
+        frontend.process = shadowed
+
+    def report(self) -> dict[str, Any]:
+        frontend = self.recognizer.frontend
+        floors = [r.floor_db for r in self.readings]
+        shadow = [r.floor_db for r in self.shadow_readings]
+        return {"denoiser": frontend.denoiser, "switches": getattr(frontend, "switches", 0),
+                "rnnoise_s": round(float(getattr(frontend, "rnnoise_s",
+                                                 self.recognizer.stream_s
+                                                 if frontend.denoiser == "rnnoise" else 0.0)),
+                                   2),
+                "audio_s": round(float(self.recognizer.stream_s), 1),
+                "judged": len(self.readings),
+                "judged_steady": sum(r.steady for r in self.readings),
+                "floor_db_max": round(max(floors), 1) if floors else None,
+                "unguarded_judged": len(self.shadow_readings),
+                "unguarded_steady": sum(r.steady for r in self.shadow_readings),
+                "unguarded_flips": self.shadow_flips,
+                "unguarded_floor_db_max": round(max(shadow), 1) if shadow else None}
+
+
+def merged_denoiser(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several loops' `DenoiserLog.report`s as one."""
+    def loudest(key: str) -> float | None:
+        floors = [r[key] for r in reports if r[key] is not None]
+        return max(floors) if floors else None
+
+    return {"denoiser": reports[0]["denoiser"] if reports else None,
+            **{k: round(sum(r[k] for r in reports), 2)
+               for k in ("switches", "rnnoise_s", "audio_s", "judged", "judged_steady",
+                         "unguarded_judged", "unguarded_steady", "unguarded_flips")},
+            "floor_db_max": loudest("floor_db_max"),
+            "unguarded_floor_db_max": loudest("unguarded_floor_db_max")}
+
+
 def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, Any]:
     """Every text of both built-in routines, canceller on, widest grammar: accepted phrases."""
     from tests.app.echoloop import Duplex
@@ -245,6 +337,7 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
 
     triggers: list[tuple[str, str, float]] = []
     ducks: list[dict[str, Any]] = []
+    denoisers: list[dict[str, Any]] = []
     spoken = 0
     for name in ("squat", "mobility"):
         routine = load_routine(name)
@@ -253,6 +346,7 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
             texts = texts[:12]
         duplex = _tuned(Duplex(tuple(all_phrases(routine)), method=method,
                                duck=DUCK))
+        denoiser = DenoiserLog(duplex)
         try:
             duplex.start()
             for text in texts:
@@ -268,13 +362,15 @@ def self_triggers(loop: Any, quick: bool, method: str = "speex") -> dict[str, An
             if duplex.ears.crashes or duplex.ears.restarts:
                 raise AssertionError(f"the listen thread crashed: {duplex.ears.crashes}")
             ducks.append(duck_report(duplex))
+            denoisers.append(denoiser.report())
         finally:
             duplex.close()
     merged = {"count": sum(d["count"] for d in ducks),
               "seconds": round(sum(d["seconds"] for d in ducks), 2),
               "delay_ms": [x for d in ducks for x in d["delay_ms"]],
               "events": [e for d in ducks for e in d["events"]]}
-    return {"spoken": spoken, "triggers": triggers, "ducks": merged}
+    return {"spoken": spoken, "triggers": triggers, "ducks": merged,
+            "denoiser": merged_denoiser(denoisers)}
 
 
 METHODS = ("webrtc", "speex")
@@ -337,6 +433,21 @@ def _rows(res: dict[str, Any]) -> list[dict[str, Any]]:
                          "detail": f"{d['seconds']} s ducked; delay onset -> drop p50 "
                                    f"{_pct(d['delay_ms'], 50)} / p95 {_pct(d['delay_ms'], 95)}"
                                    f" ms (n={len(d['delay_ms'])})"})
+    from voicecoach.speech.noise import STEADY_FLOOR_DB
+
+    for name, part in (("in silence", silence), ("over the coach", over),
+                       ("the coach alone", selft)):
+        d = part.get("denoiser") if part else None
+        if d is not None:
+            rows.append({"metric": f"denoiser switches, {name}", "value": d["switches"],
+                         "detail": f"{d['denoiser']}: {d['rnnoise_s']} of {d['audio_s']} s "
+                                   f"on RNNoise; {d['judged_steady']} of {d['judged']} "
+                                   f"room judgements steady; loudest floor "
+                                   f"{d['floor_db_max']} dBFS (steady: > {STEADY_FLOOR_DB}); "
+                                   f"fed the coach's turns too: {d['unguarded_steady']} of "
+                                   f"{d['unguarded_judged']} steady, "
+                                   f"{d['unguarded_flips']} switches, loudest floor "
+                                   f"{d['unguarded_floor_db_max']} dBFS"})
     if selft:
         rows.append({"metric": "self-triggers", "value": len(selft["triggers"]),
                      "detail": f"{selft['spoken']} texts; {selft['triggers']}"})
@@ -404,6 +515,8 @@ if __name__ == "__main__":
             DUPLEX_CONFIDENCE = float(arg.split("=", 1)[1])
         if arg.startswith("--duck="):
             DUCK = None if arg == "--duck=off" else float(arg.split("=", 1)[1])
+        if arg.startswith("--denoiser="):
+            DENOISER = arg.split("=", 1)[1]
     for arg in sys.argv:
         if arg == "--duck-oracle":
             DUCK_ORACLE = -1.0
