@@ -98,10 +98,9 @@ def in_a_fan(pcm: bytes, key: str) -> bytes:
 
     import numpy as np
 
-    from tests.support.clips import mix_snr
+    from tests.support.clips import mix_snr, pad
 
-    x = np.frombuffer(pcm, "<i2")
-    x = np.concatenate([np.zeros(8000, np.int16), x, np.zeros(4800, np.int16)])
+    x = pad(np.frombuffer(pcm, "<i2"), 0.5, 0.3)
     return mix_snr(x, "white", FAN_SNR_DB, seed=zlib.crc32(key.encode()) % 1000).tobytes()
 
 

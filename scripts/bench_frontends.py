@@ -170,9 +170,7 @@ def _real(rec_factory: Any, files: list[dict[str, Any]], music_db: float | None,
     for c in files:
         pcm = wav_pcm16k(bench_real.CORPUS / c["file"])
         if music_db is not None:
-            x = np.frombuffer(pcm, "<i2")
-            x = np.concatenate([np.zeros(int(lead_s * 16000), np.int16), x,
-                                np.zeros(8000, np.int16)])
+            x = gen.pad(np.frombuffer(pcm, "<i2"), lead_s, 0.5)
             pcm = gen.mix_snr(x, kind, music_db, seed=zlib.crc32(c["file"].encode()) % 1000
                               ).tobytes()
         rec = rec_factory()

@@ -558,8 +558,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = list(pool.map(lambda j: _run_job(j, tmp), jobs))
     outputs = list(zip(jobs, done, strict=True))
-    report = summarise(sample, curve_clips, outputs, new_kw, weights, sweeps, quick)
-    report["sessions"] = summarise_sessions(sample, enroll, outputs)
+    report = summarise(sample, curve_clips, outputs, new_kw, weights, sweeps, quick, enroll)
     report["seconds"] = round(time.perf_counter() - started, 1)
     markdown = render(report)
     # A quick run must not overwrite the full run's files in bench/.
@@ -584,7 +583,7 @@ def run(quick: bool = False) -> dict[str, Any]:
 def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
               outputs: list[tuple[dict[str, Any], dict[str, Any]]], new_kw: dict[str, Any],
               weights: list[float], sweeps: dict[str, list[float]],
-              quick: bool) -> dict[str, Any]:
+              quick: bool, enroll: list[dict[str, Any]]) -> dict[str, Any]:
     runs: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     rss: dict[tuple[str, str], float] = {}
     make_s: dict[tuple[str, str], float] = {}
@@ -685,7 +684,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         if job.get("seed") is not None and job["config"] == "new" and not job.get("session"):
             orders.append({"seed": job["seed"],
                            **_point(score(sample, runs[("new", job["mode"])]))})
-    warm_right = sum(o["right"] or 0 for o in orders) / len(orders)
+    warm_right = _order_mean(orders)["right"]
     if abs((first["right"] or 0) - warm_right) > TARGETS["first_vs_warm"]:
         missed.append(f"new: first {first['right']:.1%} vs warm {warm_right:.1%} (mean of "
                       f"{len(orders)} orders) differ by more than 2 points")
@@ -699,6 +698,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         "speakers": groups["speakers"], "datasets": groups["dataset"], "per_word": per_word,
         "talk_heard": talk_heard, "first_vs_warm_changed": changed, "warm_orders": orders,
         "talk_streams": streams,
+        "sessions": summarise_sessions(sample, enroll, outputs, runs[("new", "first")]),
         "losses": {f"{c}/warm": losses(sample, runs[(c, "warm")]) for c in ("new", "today")},
         "curve": {"new_garbage_weight": curve_new, "today": curve_today,
                   "today_default": today_default},
@@ -707,12 +707,10 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
 
 
 def summarise_sessions(sample: list[dict[str, Any]], enroll: list[dict[str, Any]],
-                       outputs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
-    """First (a fresh recognizer per clip) against warm within each speaker's session."""
-    first = {}
-    for job, res in outputs:
-        if job["config"] == "new" and job["mode"] == "first" and not job.get("session"):
-            first.update({r["file"]: r for r in res["results"]})
+                       outputs: list[tuple[dict[str, Any], dict[str, Any]]],
+                       first: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """First (a fresh recognizer per clip: `first`, by file) against warm within each
+    speaker's session."""
     words = [c for c in sample if c["kind"] != "talk"]
     orders, bins, enroll_rows = [], [], []
     for job, res in outputs:
@@ -732,12 +730,17 @@ def summarise_sessions(sample: list[dict[str, Any]], enroll: list[dict[str, Any]
                                 **_point(score(enroll, by_file))})
     if not orders:
         return {}
-    mean = {k: sum(o[k] or 0 for o in orders) / len(orders)
-            for k in ("right", "stop", "false_accept", "wrong")}
+    mean = _order_mean(orders)
     first_point = _point(score(words, first))
     return {"orders": orders, "mean": mean, "first": first_point, "bins": bins,
             "enroll": enroll_rows,
             "first_vs_session": (first_point["right"] or 0) - mean["right"]}
+
+
+def _order_mean(orders: list[dict[str, Any]]) -> dict[str, float]:
+    """The mean of right, "stop", false accepts and wrong over shuffled orders' points."""
+    return {k: sum(o[k] or 0 for o in orders) / len(orders)
+            for k in ("right", "stop", "false_accept", "wrong")}
 
 
 def _point(s: dict[str, Any]) -> dict[str, Any]:
@@ -853,8 +856,7 @@ def render(rep: dict[str, Any]) -> str:
         )
     orders = rep.get("warm_orders", [])
     if len(orders) > 1:
-        mean = {k: sum(o[k] or 0 for o in orders) / len(orders)
-                for k in ("right", "stop", "false_accept", "wrong")}
+        mean = _order_mean(orders)
         L += ["", f"new/warm in {len(orders)} shuffled orders (seeds "
               + ", ".join(str(o["seed"]) for o in orders) + "; the table's row is the first): "
               "right " + " / ".join(_pct(o["right"]) for o in orders)

@@ -674,8 +674,8 @@ class EnrolledRecognizer(Recognizer):
             self._buf = self._buf[cut:]
             self._buf_start += cut
 
-    def _utterance(self, hyp: Hypothesis) -> np.ndarray:
-        a = int(hyp.start_s * SAMPLE_RATE) - self._buf_start
+    def _utterance(self, hyp: Hypothesis, lead_s: float = 0.0) -> np.ndarray:
+        a = int((hyp.start_s - lead_s) * SAMPLE_RATE) - self._buf_start
         b = int((hyp.end_s + 0.15) * SAMPLE_RATE) - self._buf_start
         return self._buf[max(0, a) : max(0, b)]
 
@@ -707,9 +707,7 @@ class EnrolledRecognizer(Recognizer):
         """The room is far louder, against the command, than it was around the takes."""
         if self.profile.takes_snr_db is None:
             return False
-        a = int((hyp.start_s - 0.3) * SAMPLE_RATE) - self._buf_start
-        b = int((hyp.end_s + 0.15) * SAMPLE_RATE) - self._buf_start
-        heard = self._buf[max(0, a) : max(0, b)]
+        heard = self._utterance(hyp, lead_s=0.3)
         return snr_db(heard) < self.profile.takes_snr_db - NOISY_MARGIN_DB
 
     def _judge_for_anyone(self, hyp: Hypothesis) -> Hypothesis:
