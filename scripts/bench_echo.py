@@ -30,10 +30,12 @@ The coach yields the floor as the app does (`voicecoach.shell.ears.Ears._yield_f
 nobody talking (the 92 texts), and the delay from the speech's onset to the lowered voice.
 
 The recognizer's noise suppressor is the shipped default (`auto`: WebRTC, RNNoise while
-speech/noise.py judges the room's noise steady) or `--denoiser=NAME`. In full duplex the
-canceller's leftover of the coach reaches that judgement, so each part reports how often the
-suppressor switched, the audio seconds on RNNoise, and the judgements (how many read steady,
-the loudest quiet floor: steady needs it above `STEADY_FLOOR_DB`).
+speech/noise.py judges the room's noise steady) or `--denoiser=NAME`. The gate counts the
+coach's turn as gated even in full duplex, so the Listener keeps the canceller's leftover out
+of that judgement (`room_audible`). Each part reports how often the suppressor switched, the
+audio seconds on RNNoise, and the judgements (how many read steady, the loudest quiet floor:
+steady needs it above `STEADY_FLOOR_DB`), and the same for a second judgement fed everything,
+the coach's turns too: whether the leftover would read steady if it reached it.
 """
 
 from __future__ import annotations
