@@ -283,16 +283,17 @@ def _stream_worker(spec: dict[str, Any]) -> dict[str, Any]:
         "rtf_cpu": round(cpu / (len(pcm) / 32000), 3)}}
 
 
-def _one_pronunciation_each(tmp: Path) -> None:
+def _today_dictionary(tmp: Path) -> None:
     """Today's dictionary: extra.dict's new words only, not its added ways of saying a word the
     wheel has ("stop" unreleased, since session 13), so today stays what it was (this process
     is one job's)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.support.lexicon import one_pronunciation_each
     from voicecoach.speech import sphinx
 
-    plain = tmp / f"extra-today-{os.getpid()}.dict"
-    plain.write_text("".join(line for line in sphinx.EXTRA_DICT.read_text().splitlines(True)
-                             if "(" not in line.split(" ", 1)[0]), encoding="utf-8")
-    sphinx.EXTRA_DICT = plain
+    sphinx.EXTRA_DICT = one_pronunciation_each(sphinx.EXTRA_DICT,
+                                               tmp / f"extra-today-{os.getpid()}.dict")
 
 
 def _worker(spec: dict[str, Any]) -> dict[str, Any]:
@@ -319,7 +320,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     kwargs = spec["kwargs"]
     after_talk_s = AFTER_TALK_S if spec["config"] != "today" else 0.0
     if spec["config"] == "today":
-        _one_pronunciation_each(Path(spec["routine"]).parent)
+        _today_dictionary(Path(spec["routine"]).parent)
     sweeps: dict[str, list[float]] = spec.get("sweeps") or {}
 
     def make() -> Traced:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.speech.conftest import feed
+from tests.support.lexicon import one_pronunciation_each
 from voicecoach.coach.intents import all_phrases, phrase_meanings
 from voicecoach.routine import load_routine
 from voicecoach.routine.models import Routine
@@ -121,9 +122,7 @@ def test_stop_is_heard_as_people_say_it(words: Routine, tmp_path: Path,
     assert sum(h[:1] == ["stop"] for h in heard.values()) >= 2, heard
 
     # Without the variants (the wheel's one pronunciation), none of them: what they buy.
-    plain = tmp_path / "extra.dict"
-    plain.write_text("".join(line for line in sphinx.EXTRA_DICT.read_text().splitlines(True)
-                             if not line.startswith("stop(")), encoding="utf-8")
-    monkeypatch.setattr(sphinx, "EXTRA_DICT", plain)
+    monkeypatch.setattr(sphinx, "EXTRA_DICT",
+                        one_pronunciation_each(sphinx.EXTRA_DICT, tmp_path / "extra.dict"))
     before = {c: _first_heard(words, c) for c in STOPS}
     assert not any(h[:1] == ["stop"] for h in before.values()), before
