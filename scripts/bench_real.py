@@ -240,8 +240,6 @@ def _stream_worker(spec: dict[str, Any]) -> dict[str, Any]:
     """A radio in the gym (STREAM_MINUTES of read sentences) through a session's Listener."""
     import numpy as np
 
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     from tests.support.clips import music_noise
     from voicecoach.coach.intents import all_phrases, phrase_meanings
     from voicecoach.routine import load_routine
@@ -287,8 +285,6 @@ def _today_dictionary(tmp: Path) -> None:
     """Today's dictionary: extra.dict's new words only, not its added ways of saying a word the
     wheel has ("stop" unreleased, since session 13), so today stays what it was (this process
     is one job's)."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     from tests.support.lexicon import one_pronunciation_each
     from voicecoach.speech import sphinx
 
