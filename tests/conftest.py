@@ -21,4 +21,8 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
     # would send test writes to real folders or change defaults under the tests.
     for var in [v for v in os.environ if v.startswith("VOICECOACH_")]:
         monkeypatch.delenv(var, raising=False)
+    # The phrase classifier learns a routine from a few thousand generated takes (minutes of
+    # CPU, cached in the per-test cache dir above): off unless a test asks for it
+    # (tests/speech/test_phrase_classifier.py, tests/commands/test_classifier_cli.py).
+    monkeypatch.setenv("VOICECOACH_CLASSIFIER", "false")
     os.environ.setdefault("TERM", "xterm-256color")

@@ -91,13 +91,17 @@ def simulate(routine: str, script: Path | None, summary: bool, max_seconds: floa
 @click.option("--user", default=None, help="Decode with this enrolled user's voice profile.")
 @click.option("--denoiser", type=DENOISERS, default="auto", show_default=True,
               help="Noise suppression (as `run --denoiser`).")
+@click.option("--classifier/--no-classifier", default=None,
+              help="As `run --classifier` (default: the config's); learnt before the first "
+                   "file is decoded.")
 def transcribe(wavs: tuple[Path, ...], routine: str, engine: str, model: Path | None,
-               as_json: bool, user: str | None, denoiser: str) -> None:
+               as_json: bool, user: str | None, denoiser: str, classifier: bool | None) -> None:
     """Decode WAV files against a routine's phrases."""
     from voicecoach.commands import speech
 
     sys.exit(speech.transcribe(list(wavs), routine=routine, engine=engine, model=model,
-                               as_json=as_json, user=user, denoiser=denoiser))
+                               as_json=as_json, user=user, denoiser=denoiser,
+                               classifier=classifier))
 
 
 @cli.command()
@@ -241,6 +245,9 @@ def voices() -> None:
 @click.option("--denoiser", type=DENOISERS, default=None,
               help="Noise suppression: auto (default: RNNoise while the room's noise is "
                    "steady, e.g. a fan; WebRTC otherwise), webrtc, or rnnoise.")
+@click.option("--classifier/--no-classifier", default=None,
+              help="Judge commands with a classifier learnt from the routine's phrases "
+                   "(default: on; learnt in the background on a routine's first start).")
 @click.option("--user", default=None,
               help="Hear with this enrolled user's voice profile (voicecoach enroll).")
 @click.option("--event-log", type=click.Path(path_type=Path), default=None,

@@ -96,6 +96,8 @@ class Config:
     """Talk over the coach: `on` (cancel its voice here), `system` (sound server does), `off`."""
     denoiser: str = "auto"
     """Noise suppression: `auto` (RNNoise in steady noise, else WebRTC), `webrtc`, `rnnoise`."""
+    classifier: bool = True
+    """Judge commands with a classifier learnt from the routine's phrases (true/false)."""
     user: str | None = None
     """Enrolled user whose voice the sessions learnt (`voicecoach enroll`); unset: nobody's."""
 
@@ -138,7 +140,7 @@ def setting_help() -> dict[str, str]:
 # --- checking one value ----------------------------------------------------------
 
 _OPTIONAL_STR = {"model", "mic", "speaker", "voice", "user"}
-_BOOLS = {"beeps", "keep_audio"}
+_BOOLS = {"beeps", "keep_audio", "classifier"}
 _CHOICES = {"engine": ENGINES, "theme": THEMES, "echo_cancel": ECHO_CANCEL,
             "denoiser": DENOISERS}
 

@@ -56,6 +56,7 @@ def resolve_options(routine: str | None, options: dict[str, Any]) -> RunOptions:
         keep_audio_mb=config.keep_audio_mb,
         echo_cancel=config.echo_cancel,
         denoiser=config.denoiser,
+        classifier=config.classifier,
         no_tui=bool(options.get("no_tui")),
         keyboard=bool(options.get("keyboard")),
         input_file=Path(input_file) if input_file is not None else None,

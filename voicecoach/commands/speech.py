@@ -32,6 +32,16 @@ def _load_routine(name: str) -> Routine:
     return load_routine(name)
 
 
+def _learning(done: int, total: int) -> None:
+    """The classifier's first training of a routine renders thousands of takes: say so."""
+    if done == 1:
+        print("learning the routine's phrases (the first time for a routine: some minutes)",
+              file=sys.stderr, flush=True)
+    if sys.stderr.isatty() and (done == total or done % 20 == 0):
+        end = "\n" if done == total else ""
+        print(f"\r  {100 * done // total} %", end=end, file=sys.stderr, flush=True)
+
+
 def transcribe(
     wavs: list[Path],
     *,
@@ -41,6 +51,7 @@ def transcribe(
     as_json: bool = False,
     user: str | None = None,
     denoiser: str = "auto",
+    classifier: bool | None = None,
 ) -> int:
     from voicecoach.coach.intents import all_phrases, match, phrase_meanings
     from voicecoach.speech import make_recognizer
@@ -53,7 +64,12 @@ def transcribe(
                 "the text engine reads typed lines, not audio; use --engine pocketsphinx or vosk"
             )
         r = _load_routine(routine)
-        rec = make_recognizer(engine, r, model, user=user, denoiser=denoiser)
+        if classifier is None:
+            from voicecoach.config import load_config
+
+            classifier = load_config().classifier
+        rec = make_recognizer(engine, r, model, user=user, denoiser=denoiser,
+                              classifier="wait" if classifier else "off", progress=_learning)
         rec.set_phrases(all_phrases(r), phrase_meanings(r, None))
         engine_name, model_name = _engine_and_model(rec)
     except VoicecoachError as exc:

@@ -447,7 +447,12 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
         note("speech recognition is not available in this install; using the keyboard")
         return None, "text", True
     # raises EngineUnavailable/ModelMissing (exit 1), or EnrollmentError for an unknown --user
-    probe = make(engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser)
+    classifier = "background" if opts.classifier else "off"
+    probe = make(engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser,
+                 classifier=classifier)
+    if getattr(probe, "classifier_learning", False):
+        note("learning this routine's phrases in the background (its first start: some "
+             "minutes); until then pocketsphinx alone judges what it hears")
     choice = getattr(probe, "choice", None)
     engine_name = str(getattr(choice, "engine", None) or getattr(probe, "name", engine))
     check_vocabulary(routine, engine_name, opts.model, _display_name(opts.routine), note)
@@ -456,7 +461,8 @@ def build_ears(routine: Routine, opts: RunOptions, note: Notice) -> tuple[Ears |
     def make_recognizer() -> Recognizer:
         # The probe is used once (it is ready: loading a model is the slow part of start-up).
         recognizer: Recognizer = first.pop() if first else make(
-            engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser
+            engine, routine, opts.model, user=opts.user, denoiser=opts.denoiser,
+            classifier=classifier,
         )
         return recognizer
 

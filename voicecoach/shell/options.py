@@ -41,3 +41,6 @@ class RunOptions:
     cancels), "off" (the mic is closed while it speaks, as before)."""
     denoiser: str = "auto"
     """Noise suppression before the recognizer: "auto", "webrtc" or "rnnoise" (frontend.py)."""
+    classifier: bool = False
+    """Let the phrase classifier judge (speech/phrase_classifier.py), learnt in the background;
+    the config's default is on, this dataclass's off (a session built in a test)."""

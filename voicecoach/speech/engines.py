@@ -6,7 +6,7 @@ Each engine is imported only when chosen (toolong's lazy backend factory), so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +39,13 @@ def choose_engine(engine: str = "auto", model: Path | None = None) -> EngineChoi
 
 
 def make_engine(
-    choice: EngineChoice, options: Mapping[str, Any] | None = None, denoiser: str = "auto"
+    choice: EngineChoice, options: Mapping[str, Any] | None = None, denoiser: str = "auto",
+    classifier: str = "off",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Recognizer:
     """The chosen engine, bare; `options` are PocketsphinxRecognizer kwargs (an enrolled
-    user's thresholds and MLLR transform), ignored by the other engines."""
+    user's thresholds and MLLR transform), ignored by the other engines. `classifier`:
+    "off", "wait" or "background" (pocketsphinx only; see `make_recognizer`)."""
     rec: Recognizer
     if choice.engine == "text":
         from voicecoach.speech.text import TextRecognizer
@@ -52,6 +55,9 @@ def make_engine(
         from voicecoach.speech.sphinx import PocketsphinxRecognizer
 
         kwargs: dict[str, Any] = dict(options or {})
+        if classifier != "off":
+            kwargs.update(classifier=True, classifier_background=classifier == "background",
+                          classifier_progress=progress)
         rec = PocketsphinxRecognizer(**kwargs, denoiser=denoiser)
     else:
         from voicecoach.speech.vosk_engine import VoskRecognizer
@@ -67,12 +73,17 @@ def make_recognizer(
     model: Path | None = None,
     user: str | None = None,
     denoiser: str = "auto",
+    classifier: str = "off",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Recognizer:
     """A ready recognizer; with a routine, its phrases for step 0 are already active.
 
     The choice is on `recognizer.choice` (engine, reason). With `user`, that user's
     enrollment (speech/enrollment.py) is loaded and checks every utterance. `denoiser`
-    is the noise suppressor in front of it (frontend.py).
+    is the noise suppressor in front of it (frontend.py). `classifier` (pocketsphinx, no
+    user: an enrolled user's templates judge instead): "wait" learns the routine's phrases
+    before returning (`progress(done, total)` while it renders takes), "background" while the
+    session goes on (speech/phrase_classifier.py).
     """
     choice = choose_engine(engine, model)
     rec: Recognizer
@@ -84,10 +95,13 @@ def make_recognizer(
             make_engine(choice, profile.engine_kwargs(), denoiser=denoiser), profile
         )
     else:
-        rec = make_engine(choice, denoiser=denoiser)
+        rec = make_engine(choice, denoiser=denoiser, classifier=classifier, progress=progress)
     if routine is not None:
-        from voicecoach.coach.intents import active_phrases, phrase_meanings
+        from voicecoach.coach.intents import active_phrases, all_phrases, phrase_meanings
 
+        learn = getattr(rec, "learn_phrases", None)
+        if classifier != "off" and learn is not None:
+            learn(all_phrases(routine))  # every step's phrases in one training
         first = 0 if routine.steps else None
         rec.set_phrases(active_phrases(routine, first), phrase_meanings(routine, first))
     return rec
