@@ -32,7 +32,8 @@ from typing import Any
 
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
-SECTIONS: tuple[str, ...] = ("speech", "real", "enroll", "voice", "e2e", "echo", "log")
+SECTIONS: tuple[str, ...] = ("speech", "real", "classifier", "enroll", "voice", "e2e", "echo",
+                              "log")
 """Run in this order: cheap and independent first, the end-to-end loop after."""
 LIBRARIES: tuple[str, ...] = ("vosk", "pocketsphinx", "numpy", "textual", "sounddevice",
                               "pyttsx3", "platformdirs")
@@ -153,7 +154,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         f"- OS: {m['os']}; Python {m['python']}",
         "- Libraries: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in libs.items()),
         "",
-        "Which numbers describe real people: only \"Real speech\" and \"Enrollment\" (recordings "
+        "Which numbers describe real people: only \"Real speech\", \"Phrase classifier\" and "
+        "\"Enrollment\" (recordings "
         "of real speakers, `../shared/speech-corpus`). \"Speech in\" and \"End to end\" use "
         "generated voices (espeak-ng, flite), which flatter a recognizer: they track changes, "
         "they are not accuracy for people.",

@@ -307,8 +307,10 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
         def _finish(self):  # type: ignore[no-untyped-def]
             self.last_evidence = None
+            self.last_judgement = None
             hyp = super()._finish()
             self.trace.append(self.last_evidence)
+            self.judgements.append(self.last_judgement)
             return hyp
 
     routine = load_routine(spec["routine"])
@@ -322,6 +324,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     def make() -> Traced:
         rec = Traced(**kwargs)
         rec.trace = []
+        rec.judgements = []
         rec.set_phrases(phrases, meanings)
         return rec
 
@@ -349,16 +352,21 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
             make_s.append(time.perf_counter() - t0)
         rec.reset()
         rec.trace = []
+        rec.judgements = []
         # Judged as transcribe and a session judge (the after-talk rule), one clip at a time.
         listener = Listener(rec, MicGate(clock=lambda: 0.0), after_talk_s=after_talk_s)
         started, cpu = time.perf_counter(), time.process_time()
         hyps = listener.hear_recording(pcm, CHUNK_BYTES)
         dt, cpu = time.perf_counter() - started, time.process_time() - cpu
         trace = rec.trace + [None] * (len(hyps) - len(rec.trace))
+        answers = rec.judgements + [None] * (len(hyps) - len(rec.judgements))
         utts = []
-        for h, ev in zip(hyps, trace, strict=False):
+        for h, ev, jd in zip(hyps, trace, answers, strict=False):
             u: dict[str, Any] = {"text": h.text, "raw": h.raw, "reason": h.reason,
+                                 "confidence": round(h.confidence, 3),
                                  "decide_s": round(h.decode_s, 4)}
+            if jd is not None:  # the phrase classifier's answer, for its threshold curve
+                u["judged"] = [jd[0], round(jd[1], 4), jd[2], round(jd[3], 4)]
             if sweeps and ev is not None:
                 u["sweeps"] = {k: "".join("1" if judged(rec, ev, k, v) else "0" for v in vals)
                                for k, vals in sweeps.items()}

@@ -1,0 +1,349 @@
+"""Phrase-classifier benchmark section: real people heard through the classifier, beside
+pocketsphinx's own judgement, on the same clips in the same run.
+
+`run(quick)` returns {"title", "rows", "markdown"} for scripts/bench.py and writes
+bench/classifier.{md,json} and bench/classifier-curve.png (--quick: the temp dir). Run
+alone: `python scripts/bench_classifier.py [--quick]`.
+
+The clips, the routine and the feeding are bench_real.py's (its docstring says how): the
+19 words and the built-in commands, Speech Commands words of real people, their
+out-of-grammar words and read sentences as negatives. Two configurations:
+"pocketsphinx" (PocketsphinxRecognizer's defaults, its checks judging) and "classifier"
+(the same with `classifier=True`: the phrase classifier judging, speech/
+phrase_classifier.py). Fed "first" (a fresh recognizer per clip), "warm" (one over all
+clips) and "session" (one per speaker, warm across their clips). The enrollment takes (5
+speakers, ~50 words each, never looked at when choosing anything) check that the figures
+hold for people outside the clips.
+
+The classifier is taught by generated voices only; no recording of the corpus is in its
+training. Its threshold and the features' alignment were chosen on all the clips' totals
+(never on single clips); the speaker halves show whether that generalises.
+
+Training: features of generated takes are cached in the user's cache dir (as the app
+does); the first run renders them (minutes), later runs train from the cache. The full
+run also times a training from nothing, in a temp cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS))
+sys.path.insert(0, str(SCRIPTS.parent))
+
+import bench_real as br  # noqa: E402
+
+OUT = br.OUT
+TITLE = "Phrase classifier (recordings of real people)"
+THRESHOLD, AGREE = 0.6, 0.2
+"""PocketsphinxRecognizer's defaults (`classifier_threshold`, `classifier_agree`)."""
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+AGREES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01)
+"""1.01: pocketsphinx's phrase never stands on the classifier's weight (the classifier
+alone, but for "stop")."""
+TARGETS = br.TARGETS
+
+
+def _heard_at(t: float, agree: float):  # type: ignore[no-untyped-def]
+    """What the classifier config would take at thresholds (`t`, `agree`) (from each
+    utterance's recorded judgement; the after-talk rule's drops are not replayed)."""
+
+    def heard(u: dict[str, Any]) -> str:
+        judged = u.get("judged")
+        if judged is None:
+            return str(u["text"])
+        phrase, p, said, p_said = judged
+        if phrase and p >= t:
+            return str(phrase)
+        if said and (p_said >= agree or "stop" in str(said).split()):
+            return str(said)
+        return ""
+
+    return heard
+
+
+def _prepare(routine: Path, cache: Path | None) -> dict[str, Any]:
+    """Train once before the pool (so two workers do not both render); timed."""
+    code = (
+        "import json, sys, time, resource\n"
+        f"sys.path.insert(0, {str(SCRIPTS.parent)!r})\n"
+        "from voicecoach.coach.intents import all_phrases\n"
+        "from voicecoach.routine import load_routine\n"
+        "from voicecoach.speech.sphinx import PocketsphinxRecognizer\n"
+        f"r = load_routine({str(routine)!r})\n"
+        "t = time.perf_counter()\n"
+        "rec = PocketsphinxRecognizer(classifier=True)\n"
+        "rec.set_phrases(all_phrases(r))\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t, 'classes': "
+        "len(rec._classifier.classes), 'rss_mb': "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    env = dict(os.environ)
+    if cache is not None:
+        env["VOICECOACH_CACHE_DIR"] = str(cache)
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=7200, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"training failed: {out.stderr.strip().splitlines()[-1:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    if not (br.CORPUS / "manifest.jsonl").is_file():
+        note = f"skipped: the real-speech corpus is absent ({br.CORPUS})"
+        return {"title": TITLE, "rows": [], "markdown": f"_{note}._", "note": note}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-classifier-") as tmp_name:
+        tmp = Path(tmp_name)
+        routine_path = tmp / "words.toml"
+        routine_path.write_text(br.routine_toml(), encoding="utf-8")
+        from voicecoach.coach.intents import all_phrases
+        from voicecoach.routine import load_routine
+
+        phrases = all_phrases(load_routine(str(routine_path)))
+        sample = br.clips(phrases)
+        if quick:
+            sample = br.quick_sample(sample)
+        order = [c["file"] for c in sample]
+        import random
+
+        random.Random(br.SHUFFLE_SEED).shuffle(order)
+        training = {"cached": _prepare(routine_path, None)}
+        base = {"routine": str(routine_path)}
+        configs = {"pocketsphinx": {}, "classifier": {"classifier": True}}
+        jobs = []
+        for name, kw in configs.items():
+            for i in range(2):
+                jobs.append({**base, "name": f"{name}-first-{i}", "config": "new",
+                             "mode": "first", "kwargs": kw, "files": order[i::2]})
+            jobs.append({**base, "name": f"{name}-warm", "config": "new", "mode": "warm",
+                         "kwargs": kw, "files": order})
+            if not quick:
+                words = [c for c in sample if c["kind"] != "talk"]
+                files, speakers = br.by_speaker(words, br.SHUFFLE_SEED)
+                jobs.append({**base, "name": f"{name}-session", "config": "new",
+                             "mode": "session", "kwargs": kw, "files": files,
+                             "speakers": speakers})
+                enroll = br.enroll_clips()
+                if enroll:
+                    files, speakers = br.by_speaker(enroll, br.SHUFFLE_SEED)
+                    jobs.append({**base, "name": f"{name}-enroll", "config": "new",
+                                 "mode": "first", "kwargs": kw, "files": files})
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(lambda j: br._run_job(j, tmp), jobs))
+        if not quick:
+            training["from nothing"] = _prepare(routine_path, tmp / "cold-cache")
+    report = summarise(sample, list(zip(jobs, done, strict=True)), training, quick)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    markdown = render(report)
+    out = Path(tempfile.gettempdir()) / "voicecoach-bench-classifier-quick" if quick else OUT
+    out.mkdir(exist_ok=True)
+    (out / "classifier.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
+                                         encoding="utf-8")
+    (out / "classifier.md").write_text(
+        "# Phrase-classifier benchmark\n\nWritten by `scripts/bench_classifier.py` (also run "
+        "by `scripts/bench.py`)" + (", --quick: a fixed sample of the clips" if quick else "")
+        + ".\n\n" + markdown + "\n", encoding="utf-8")
+    note = plot(report, out / "classifier-curve.png")
+    if note:
+        markdown += f"\n\n_{note}_"
+    return {"title": TITLE, "rows": report["rows"], "markdown": markdown}
+
+
+def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], Any]],
+              training: dict[str, Any], quick: bool) -> dict[str, Any]:
+    runs: dict[tuple[str, str], dict[str, Any]] = {}
+    rss: dict[tuple[str, str], float] = {}
+    for job, res in outputs:
+        config, feeding = job["name"].split("-")[:2]
+        runs.setdefault((config, feeding), {}).update({r["file"]: r for r in res["results"]})
+        rss[(config, feeding)] = max(rss.get((config, feeding), 0.0), res["rss_mb"])
+    enroll = br.enroll_clips() if not quick else []
+    rows = []
+    for (config, feeding), results in runs.items():
+        clip_list = enroll if feeding == "enroll" else sample
+        s = br.score(clip_list, results)
+        rows.append({"config": config, "feeding": feeding, **s, **br.timing(results),
+                     "rss_mb": rss[(config, feeding)]})
+    halves = {}
+    for config in ("pocketsphinx", "classifier"):
+        for half in ("tune", "check"):
+            part = [c for c in sample if c["half"] == half]
+            halves[f"{config}/{half}"] = br.score(part, runs[(config, "first")])
+    per_word: dict[str, dict[str, Any]] = {}
+    for config in ("pocketsphinx", "classifier"):
+        for clip in sample:
+            res = runs[(config, "first")].get(clip["file"])
+            if res is None or clip["kind"] == "talk":
+                continue
+            heard = next((u["text"] for u in res["utts"] if u["text"]), "")
+            w = per_word.setdefault(clip["text"], {"kind": clip["kind"], "n": 0})
+            w["n"] += config == "pocketsphinx"
+            key = f"{config}_hit"
+            if clip["kind"] == "negative":
+                w[key] = w.get(key, 0) + bool(heard)
+            else:
+                w[key] = w.get(key, 0) + (heard == clip["text"])
+    curve = []
+    for feeding in ("first", "warm"):
+        for t in THRESHOLDS:
+            s = br.score(sample, runs[("classifier", feeding)], _heard_at(t, AGREE))
+            curve.append({"feeding": feeding, "swept": "threshold", "threshold": t,
+                          "agree": AGREE, **s})
+        for a in AGREES:
+            s = br.score(sample, runs[("classifier", feeding)], _heard_at(THRESHOLD, a))
+            curve.append({"feeding": feeding, "swept": "agree", "threshold": THRESHOLD,
+                          "agree": a, **s})
+    return {"rows": rows, "halves": halves, "per_word": per_word, "curve": curve,
+            "training": training, "quick": quick}
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.1f} %"
+
+
+def _missed(row: dict[str, Any]) -> list[str]:
+    out = []
+    if row["false_accept"] is not None and row["false_accept"] > TARGETS["false_accept"]:
+        out.append(f"false accepts {_pct(row['false_accept'])} > 5 %")
+    if row["right"] is not None and row["right"] < TARGETS["right"]:
+        out.append(f"right {_pct(row['right'])} < 60 %")
+    if row["stop"] is not None and row["stop"] < TARGETS["stop"]:
+        out.append(f"\"stop\" {_pct(row['stop'])} < 80 %")
+    if row["wrong"] is not None and row["wrong"] > TARGETS["wrong"]:
+        out.append(f"wrong {_pct(row['wrong'])} > 5 %")
+    return out
+
+
+def render(rep: dict[str, Any]) -> str:
+    rows = rep["rows"]
+    first = next(r for r in rows if r["feeding"] == "first" and r["config"] == "pocketsphinx")
+    L = [
+        "**These numbers describe real people** (Speech Commands recordings, many speakers and "
+        "microphones); the classifier learnt from generated voices only, none of these "
+        "recordings.",
+        "",
+        f"Clips: {first['n_command']} in-grammar words (19 words), {first['n_stop']} \"stop\", "
+        f"{first['n_negative']} out-of-grammar words, {first['n_talk']} read sentences (talk). "
+        "**first** = a fresh recognizer per clip; **warm** = one recognizer over all clips; "
+        "**session** = one per speaker, warm across their clips; **enroll** = the enrollment "
+        "takes (5 other speakers, about fifty words each), first. The classifier at its "
+        f"defaults: its phrase taken at probability >= {THRESHOLD}, else pocketsphinx's "
+        f"accepted phrase if the classifier gives it >= {AGREE}, and pocketsphinx's \"stop\" "
+        "always.",
+        "",
+        "| config | feeding | right (19 words) | wrong word | \"stop\" right | false accepts "
+        "(words) | false accepts (talk) | p95 decision | RTF (CPU) | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    order = {"first": 0, "warm": 1, "session": 2, "enroll": 3}
+    for r in sorted(rows, key=lambda r: (order.get(r["feeding"], 9), r["config"])):
+        L.append(f"| {r['config']} | {r['feeding']} | {_pct(r['right'])} | {_pct(r['wrong'])} | "
+                 f"{_pct(r['stop'])} | {_pct(r['false_accept'])} | "
+                 f"{_pct(r['talk_false_accept'])} | {r['p95_decide_ms']:.0f} ms | "
+                 f"{r['rtf_cpu']:.3f} | {r['rss_mb']:.0f} MB |")
+    L += ["", "Targets (issue 12): false accepts <= 5 %, right >= 60 %, \"stop\" >= 80 %, wrong "
+          "<= 5 %. Missed:"]
+    for r in sorted(rows, key=lambda r: (order.get(r["feeding"], 9), r["config"])):
+        missed = _missed(r)
+        L.append(f"- {r['config']}/{r['feeding']}: {'; '.join(missed) if missed else 'none'}")
+    L += ["", "p95 decision: compute in the call that ended an utterance (the final pass, and "
+          "for the classifier its embedding and regression), on top of the end-of-speech "
+          "silence. Wall-clock figures come from a shared machine (two jobs at a time, nice "
+          "10).", ""]
+    L += ["By speaker half (tune = hash 0-3, check = 4-7), first: right / false accepts / "
+          "wrong.", "", "| config | tune | check |", "|---|---|---|"]
+    for config in ("pocketsphinx", "classifier"):
+        t, c = rep["halves"][f"{config}/tune"], rep["halves"][f"{config}/check"]
+        L.append(f"| {config} | {_pct(t['right'])} / {_pct(t['false_accept'])} / "
+                 f"{_pct(t['wrong'])} | {_pct(c['right'])} / {_pct(c['false_accept'])} / "
+                 f"{_pct(c['wrong'])} |")
+    L += ["", "Per word, first: commands right of n, negatives taken of n.", "",
+          "| word | n | pocketsphinx | classifier |", "|---|---|---|---|"]
+    for word, w in sorted(rep["per_word"].items(), key=lambda kv: (kv[1]["kind"] == "negative",
+                                                                  kv[0])):
+        tag = " (negative)" if w["kind"] == "negative" else ""
+        L.append(f"| {word}{tag} | {w['n']} | {w.get('pocketsphinx_hit', 0)} | "
+                 f"{w.get('classifier_hit', 0)} |")
+    L += ["", "The curves (classifier-curve.png), from each utterance's recorded answer (the "
+          "after-talk rule not replayed, so a point may differ from the table's by a clip): "
+          f"the classifier's own threshold (agree at {AGREE}), and the weight it must give "
+          f"pocketsphinx's phrase for that to stand (threshold at {THRESHOLD}; 1.01: never, "
+          "the classifier alone but for \"stop\").", "",
+          "| feeding | swept | threshold | agree | right | false accepts | \"stop\" | wrong |",
+          "|---|---|---|---|---|---|---|---|"]
+    for p in rep["curve"]:
+        mark = " (default)" if (p["threshold"], p["agree"]) == (THRESHOLD, AGREE) else ""
+        L.append(f"| {p['feeding']} | {p['swept']} | {p['threshold']:g} | {p['agree']:g}{mark} "
+                 f"| {_pct(p['right'])} | {_pct(p['false_accept'])} | {_pct(p['stop'])} | "
+                 f"{_pct(p['wrong'])} |")
+    tr = rep["training"]
+    L += ["", "Training (the routine's 49 phrases against 800 common words): "
+          f"from cached features {tr['cached']['seconds']:.0f} s"
+          + (f"; from nothing (rendering and embedding every take) "
+             f"{tr['from nothing']['seconds']:.0f} s" if "from nothing" in tr else "")
+          + ". The app learns in the background on a routine's first start, the session "
+          "going on with pocketsphinx's own judgement meanwhile."]
+    return "\n".join(L)
+
+
+def plot(rep: dict[str, Any], path: Path) -> str:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed: no plot (scripts/setup.sh --extras test,dev)"
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.axvspan(0, TARGETS["false_accept"] * 100, ymin=TARGETS["right"], ymax=1.0,
+               color="#2ca02c", alpha=0.08, label="target (FA <= 5 %, right >= 60 %)")
+    for feeding, swept, style in (("first", "threshold", "o-"), ("first", "agree", "o:"),
+                                  ("warm", "threshold", "s--")):
+        pts = [p for p in rep["curve"] if p["feeding"] == feeding and p["swept"] == swept]
+        values = THRESHOLDS if swept == "threshold" else AGREES
+        ax.plot([100 * p["false_accept"] for p in pts], [100 * p["right"] for p in pts], style,
+                label=f"classifier, {feeding}: {swept} {values[0]:g}..{values[-1]:g}")
+        for p in pts:
+            ax.annotate(f"{p[swept]:g}", (100 * p["false_accept"], 100 * p["right"]),
+                        textcoords="offset points", xytext=(6, -11), fontsize=7)
+    for r in rep["rows"]:
+        if r["feeding"] in ("first", "warm"):
+            ax.plot(100 * r["false_accept"], 100 * r["right"],
+                    ("*" if r["config"] == "classifier" else "X"), markersize=14,
+                    color=("black" if r["feeding"] == "first" else "gray")
+                    if r["config"] == "classifier" else
+                    ("#d62728" if r["feeding"] == "first" else "#ff9896"),
+                    label=f"{r['config']}, {r['feeding']}" + (
+                        " (default, chosen point)" if r["config"] == "classifier" else ""))
+    ax.set_xlabel("false accepts on out-of-grammar words (%)")
+    ax.set_ylabel("commands right (%)")
+    ax.set_title("Real people: the phrase classifier's thresholds vs pocketsphinx alone")
+    ax.set_xlim(left=0)
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return ""
+
+
+def main() -> int:
+    res = run(quick="--quick" in sys.argv)
+    print(res["markdown"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
