@@ -137,3 +137,27 @@ def test_transcribe_with_the_classifier(monkeypatch: pytest.MonkeyPatch) -> None
     assert other["raw"] and (other["reason"] is None) == (other["intent"] is not None), other
     # Learnt once, kept: the next start of this routine trains nothing.
     assert list(cache_dir().glob("phrase-features/model-*.npz"))
+
+
+def test_learning_in_the_background_then_judging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run`'s way: set_phrases returns at once, pocketsphinx judges alone meanwhile, and the
+    classifier takes over when learnt; a second recognizer for the same routine finds it
+    learnt (in memory, and in the cache) and needs no thread."""
+    import time
+
+    monkeypatch.setattr(phrase_classifier, "TAKES", 4)
+    monkeypatch.setattr(phrase_classifier, "NEGATIVE_TAKES", 1)
+    monkeypatch.setattr(phrase_classifier, "NEGATIVE_WORDS", 20)
+    rec = PocketsphinxRecognizer(classifier=True, classifier_background=True)
+    rec.set_phrases(("next", "repeat", "pause"))
+    assert rec.classifier_learning
+    deadline = time.monotonic() + 120
+    while rec.classifier_learning and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not rec.classifier_learning and rec._classifier is not None
+    assert set(rec._classifier.classes) == {OTHER, "next", "repeat", "pause"}
+    assert list(cache_dir().glob("phrase-features/model-*.npz"))
+
+    again = PocketsphinxRecognizer(classifier=True, classifier_background=True)
+    again.set_phrases(("next", "repeat", "pause"))
+    assert not again.classifier_learning and again._classifier is not None
