@@ -99,9 +99,8 @@ def _prepare(routine: Path, cache: Path | None) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    if not (br.CORPUS / "manifest.jsonl").is_file():
-        note = f"skipped: the real-speech corpus is absent ({br.CORPUS})"
-        return {"title": TITLE, "rows": [], "markdown": f"_{note}._", "note": note}
+    if (missing := br.corpus_missing(TITLE)) is not None:
+        return missing
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-classifier-") as tmp_name:
         tmp = Path(tmp_name)
@@ -146,14 +145,8 @@ def run(quick: bool = False) -> dict[str, Any]:
     report = summarise(sample, list(zip(jobs, done, strict=True)), training, quick)
     report["seconds"] = round(time.perf_counter() - started, 1)
     markdown = render(report)
-    out = Path(tempfile.gettempdir()) / "voicecoach-bench-classifier-quick" if quick else OUT
-    out.mkdir(exist_ok=True)
-    (out / "classifier.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
-                                         encoding="utf-8")
-    (out / "classifier.md").write_text(
-        "# Phrase-classifier benchmark\n\nWritten by `scripts/bench_classifier.py` (also run "
-        "by `scripts/bench.py`)" + (", --quick: a fixed sample of the clips" if quick else "")
-        + ".\n\n" + markdown + "\n", encoding="utf-8")
+    out = br.write_report("classifier", "Phrase-classifier benchmark", "bench_classifier.py",
+                          report, markdown, quick)
     note = plot(report, out / "classifier-curve.png")
     if note:
         markdown += f"\n\n_{note}_"
@@ -212,19 +205,6 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{100 * v:.1f} %"
 
 
-def _missed(row: dict[str, Any]) -> list[str]:
-    out = []
-    if row["false_accept"] is not None and row["false_accept"] > TARGETS["false_accept"]:
-        out.append(f"false accepts {_pct(row['false_accept'])} > 5 %")
-    if row["right"] is not None and row["right"] < TARGETS["right"]:
-        out.append(f"right {_pct(row['right'])} < 60 %")
-    if row["stop"] is not None and row["stop"] < TARGETS["stop"]:
-        out.append(f"\"stop\" {_pct(row['stop'])} < 80 %")
-    if row["wrong"] is not None and row["wrong"] > TARGETS["wrong"]:
-        out.append(f"wrong {_pct(row['wrong'])} > 5 %")
-    return out
-
-
 def render(rep: dict[str, Any]) -> str:
     rows = rep["rows"]
     first = next(r for r in rows if r["feeding"] == "first" and r["config"] == "pocketsphinx")
@@ -255,7 +235,7 @@ def render(rep: dict[str, Any]) -> str:
     L += ["", "Targets (issue 12): false accepts <= 5 %, right >= 60 %, \"stop\" >= 80 %, wrong "
           "<= 5 %. Missed:"]
     for r in sorted(rows, key=lambda r: (order.get(r["feeding"], 9), r["config"])):
-        missed = _missed(r)
+        missed = br.missed_targets(r)
         L.append(f"- {r['config']}/{r['feeding']}: {'; '.join(missed) if missed else 'none'}")
     L += ["", "p95 decision: compute in the call that ended an utterance (the final pass, and "
           "for the classifier its embedding and regression), on top of the end-of-speech "
@@ -298,16 +278,11 @@ def render(rep: dict[str, Any]) -> str:
 
 
 def plot(rep: dict[str, Any], path: Path) -> str:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed: no plot (scripts/setup.sh --extras test,dev)"
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    ax.axvspan(0, TARGETS["false_accept"] * 100, ymin=TARGETS["right"], ymax=1.0,
-               color="#2ca02c", alpha=0.08, label="target (FA <= 5 %, right >= 60 %)")
+    """The curves as a PNG; returns a note when it could not be drawn."""
+    axes = br.curve_axes()
+    if isinstance(axes, str):
+        return axes
+    plt, fig, ax = axes
     for feeding, swept, style in (("first", "threshold", "o-"), ("first", "agree", "o:"),
                                   ("warm", "threshold", "s--")):
         pts = [p for p in rep["curve"] if p["feeding"] == feeding and p["swept"] == swept]
@@ -329,13 +304,7 @@ def plot(rep: dict[str, Any], path: Path) -> str:
     ax.set_xlabel("false accepts on out-of-grammar words (%)")
     ax.set_ylabel("commands right (%)")
     ax.set_title("Real people: the phrase classifier's thresholds vs pocketsphinx alone")
-    ax.set_xlim(left=0)
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    br.save_curve(plt, fig, ax, path, dpi=110, legend_size=7)
     return ""
 
 

@@ -507,10 +507,17 @@ def today_kwargs() -> dict[str, Any]:
     return {**TODAY, **{k: v for k, v in TODAY_OFF.items() if k in known}}
 
 
+def corpus_missing(title: str) -> dict[str, Any] | None:
+    """A section's result when the corpus is absent (skipped, with the reason), else None."""
+    if (CORPUS / "manifest.jsonl").is_file():
+        return None
+    note = f"skipped: the real-speech corpus is absent ({CORPUS})"
+    return {"title": title, "rows": [], "markdown": f"_{note}._", "note": note}
+
+
 def run(quick: bool = False) -> dict[str, Any]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        note = f"skipped: the real-speech corpus is absent ({CORPUS})"
-        return {"title": TITLE, "rows": [], "markdown": f"_{note}._", "note": note}
+    if (missing := corpus_missing(TITLE)) is not None:
+        return missing
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp_name:
         tmp = Path(tmp_name)
@@ -580,16 +587,8 @@ def run(quick: bool = False) -> dict[str, Any]:
     report = summarise(sample, curve_clips, outputs, new_kw, weights, sweeps, quick, enroll)
     report["seconds"] = round(time.perf_counter() - started, 1)
     markdown = render(report)
-    # A quick run must not overwrite the full run's files in bench/.
-    out = Path(tempfile.gettempdir()) / "voicecoach-bench-real-quick" if quick else OUT
-    out.mkdir(exist_ok=True)
-    (out / "real-speech.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
-                                          encoding="utf-8")
-    (out / "real-speech.md").write_text(
-        "# Real-speech benchmark\n\nWritten by `scripts/bench_real.py` (also run by "
-        "`scripts/bench.py`)"
-        + (", --quick: a fixed sample of the clips" if quick else "") + ".\n\n"
-        + markdown + "\n", encoding="utf-8")
+    out = write_report("real-speech", "Real-speech benchmark", "bench_real.py", report,
+                       markdown, quick)
     plot_note = plot(report, out / "real-speech-curve.png")
     if plot_note:
         markdown += f"\n\n_{plot_note}_"
@@ -597,6 +596,35 @@ def run(quick: bool = False) -> dict[str, Any]:
         markdown += f"\n\n_--quick: the plot and files are in {out}, not bench/._"
     return {"title": TITLE, "rows": report["rows"], "markdown": markdown,
             "curve": report["curve"], "targets_missed": report["targets_missed"]}
+
+
+def missed_targets(row: dict[str, Any]) -> list[str]:
+    """The issue's targets a row of `score` misses, as "right 56.9% < 60%"."""
+    out = []
+    if row["false_accept"] is not None and row["false_accept"] > TARGETS["false_accept"]:
+        out.append(f"false accepts {row['false_accept']:.1%} > 5%")
+    if row["right"] is not None and row["right"] < TARGETS["right"]:
+        out.append(f"right {row['right']:.1%} < 60%")
+    if row["stop"] is not None and row["stop"] < TARGETS["stop"]:
+        out.append(f"stop {row['stop']:.1%} < 80%")
+    if row["wrong"] is not None and row["wrong"] > TARGETS["wrong"]:
+        out.append(f"wrong {row['wrong']:.1%} > 5%")
+    return out
+
+
+def write_report(stem: str, heading: str, script: str, report: dict[str, Any], markdown: str,
+                 quick: bool) -> Path:
+    """`<stem>.json` and `<stem>.md` in bench/, or (--quick) in a temp folder: a quick run
+    must not overwrite the full run's files. Returns the folder."""
+    out = Path(tempfile.gettempdir()) / f"voicecoach-bench-{stem}-quick" if quick else OUT
+    out.mkdir(exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=1, default=str) + "\n",
+                                      encoding="utf-8")
+    (out / f"{stem}.md").write_text(
+        f"# {heading}\n\nWritten by `scripts/{script}` (also run by `scripts/bench.py`)"
+        + (", --quick: a fixed sample of the clips" if quick else "") + ".\n\n"
+        + markdown + "\n", encoding="utf-8")
+    return out
 
 
 def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
@@ -686,17 +714,7 @@ def summarise(sample: list[dict[str, Any]], curve_clips: list[dict[str, Any]],
         curve_today[key] = points
     today_default = _point(score(curve_clips, runs[("today", "warm")]))
     new_rows = [r for r in rows if r["config"] == "new"]
-    missed = []
-    for r in new_rows:
-        tag = f"new/{r['mode']}"
-        if r["false_accept"] is not None and r["false_accept"] > TARGETS["false_accept"]:
-            missed.append(f"{tag}: false accepts {r['false_accept']:.1%} > 5%")
-        if r["right"] is not None and r["right"] < TARGETS["right"]:
-            missed.append(f"{tag}: right {r['right']:.1%} < 60%")
-        if r["stop"] is not None and r["stop"] < TARGETS["stop"]:
-            missed.append(f"{tag}: stop {r['stop']:.1%} < 80%")
-        if r["wrong"] is not None and r["wrong"] > TARGETS["wrong"]:
-            missed.append(f"{tag}: wrong {r['wrong']:.1%} > 5%")
+    missed = [f"new/{r['mode']}: {m}" for r in new_rows for m in missed_targets(r)]
     first, warm = new_rows
     orders = [{"seed": SHUFFLE_SEED, **_point(score(sample, runs[("new", "warm")]))}]
     for job, _ in outputs:
@@ -978,8 +996,9 @@ def _clusters(points: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return groups
 
 
-def plot(rep: dict[str, Any], path: Path) -> str:
-    """The trade-off as a PNG; returns a note when it could not be drawn."""
+def curve_axes() -> tuple[Any, Any, Any] | str:
+    """(pyplot, figure, axes) for a commands-right vs false-accepts plot, the target drawn;
+    or a note when matplotlib is missing. `save_curve` finishes it."""
     try:
         import matplotlib
 
@@ -990,6 +1009,25 @@ def plot(rep: dict[str, Any], path: Path) -> str:
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.axvspan(0, TARGETS["false_accept"] * 100, ymin=TARGETS["right"], ymax=1.0,
                color="#2ca02c", alpha=0.08, label="target (FA <= 5 %, right >= 60 %)")
+    return plt, fig, ax
+
+
+def save_curve(plt: Any, fig: Any, ax: Any, path: Path, dpi: int, legend_size: int) -> None:
+    ax.set_xlim(left=0)
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=legend_size, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
+def plot(rep: dict[str, Any], path: Path) -> str:
+    """The trade-off as a PNG; returns a note when it could not be drawn."""
+    axes = curve_axes()
+    if isinstance(axes, str):
+        return axes
+    plt, fig, ax = axes
     new = rep["curve"]["new_garbage_weight"]
     ax.plot([100 * p["false_accept"] for p in new], [100 * p["right"] for p in new], "o-",
             color="#1f77b4", label="new: garbage_weight 1e-6 .. 1e-30")
@@ -1019,13 +1057,7 @@ def plot(rep: dict[str, Any], path: Path) -> str:
     ax.set_title("Real people (Speech Commands): commands heard vs false accepts\n"
                  f"pocketsphinx, warm, {cc['command']} command clips, {cc['negative']} negatives"
                  + (" (--quick sample)" if rep["quick"] else ""), fontsize=10)
-    ax.set_xlim(left=0)
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_curve(plt, fig, ax, path, dpi=90, legend_size=8)
     return ""
 
 
