@@ -140,14 +140,11 @@ def learn(
     a routine renders and embeds a few thousand takes.
     """
     cache = cache or FeatureCache(None)
-    takes = TAKES if takes is None else takes
-    negative_takes = NEGATIVE_TAKES if negative_takes is None else negative_takes
-    classes = (OTHER, *dict.fromkeys(phrases))
-    negatives = [w for w in dict.fromkeys(negatives) if w not in classes]
-    key = _key(classes, negatives, takes, negative_takes)
-    weights = learnt(phrases, negatives, cache, takes, negative_takes)
+    job = _job(phrases, negatives, takes, negative_takes)
+    weights = _found(job, cache)
     if weights is None:
-        weights = _train(classes, negatives, cache, embedder, progress, takes, negative_takes)
+        classes, negs, n, neg_n, key = job
+        weights = _train(classes, negs, cache, embedder, progress, n, neg_n)
         cache.put_weights(key, weights)
         _LEARNT[key] = weights
     return weights
@@ -156,19 +153,28 @@ def learn(
 def learnt(phrases: Sequence[str], negatives: Sequence[str], cache: FeatureCache | None = None,
            takes: int | None = None, negative_takes: int | None = None) -> Weights | None:
     """What `learn` would return without training (from memory or the cache), else None."""
+    return _found(_job(phrases, negatives, takes, negative_takes), cache)
+
+
+_Job = tuple[tuple[str, ...], list[str], int, int, str]
+"""(classes, negatives, takes, negative takes, cache key): one training, normalised."""
+
+
+def _job(phrases: Sequence[str], negatives: Sequence[str], takes: int | None,
+         negative_takes: int | None) -> _Job:
     classes = (OTHER, *dict.fromkeys(phrases))
-    negatives = [w for w in dict.fromkeys(negatives) if w not in classes]
-    key = _key(classes, negatives, TAKES if takes is None else takes,
-               NEGATIVE_TAKES if negative_takes is None else negative_takes)
+    negs = [w for w in dict.fromkeys(negatives) if w not in classes]
+    n = TAKES if takes is None else takes
+    neg_n = NEGATIVE_TAKES if negative_takes is None else negative_takes
+    text = json.dumps([VERSION, n, neg_n, list(classes), negs])
+    return classes, negs, n, neg_n, hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
+def _found(job: _Job, cache: FeatureCache | None) -> Weights | None:
+    key = job[4]
     if key not in _LEARNT and cache is not None and (found := cache.get_weights(key)):
         _LEARNT[key] = found
     return _LEARNT.get(key)
-
-
-def _key(classes: Sequence[str], negatives: Sequence[str], takes: int,
-         negative_takes: int) -> str:
-    text = json.dumps([VERSION, takes, negative_takes, list(classes), list(negatives)])
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
 def _train(classes: tuple[str, ...], negatives: Sequence[str], cache: FeatureCache,
