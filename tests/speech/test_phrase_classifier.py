@@ -66,11 +66,13 @@ def test_features_and_weights_are_cached_and_damage_is_made_again(tmp_path: Path
     assert cache.get("next", 3) is None
     assert not list(tmp_path.glob("*.tmp"))  # written atomically
 
-    weights = Weights(("", "next"), np.zeros((FEATURES, 2), np.float32), np.zeros(2, np.float32),
+    weights = Weights(("", "next"), np.zeros((FEATURES, 4), np.float32), np.zeros(4, np.float32),
+                      np.ones((4, 2), np.float32), np.zeros(2, np.float32),
                       np.zeros(FEATURES, np.float32), np.ones(FEATURES, np.float32))
     cache.put_weights("k", weights)
     again = cache.get_weights("k")
     assert again is not None and again.classes == ("", "next")
+    assert np.array_equal(again.w2, weights.w2) and again.w1.shape == (FEATURES, 4)
 
 
 @needs_corpus

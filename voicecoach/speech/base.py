@@ -167,6 +167,8 @@ class StreamingRecognizer(Recognizer):
         self._last_speech = 0
         self._phrase_keys: frozenset[str] = frozenset()
         self._final_keys: frozenset[str] = frozenset()
+        self._stop_keys: frozenset[str] = frozenset()
+        """The phrases that mean stop (a recognizer may give them the benefit of the doubt)."""
         self._speculated = False
 
     # --- engine hooks -----------------------------------------------------
@@ -205,6 +207,10 @@ class StreamingRecognizer(Recognizer):
         label = {phrase_key(p): m for p, m in (meanings or {}).items()}
         keys = [phrase_key(p) for p in phrases if phrase_key(p)]
         self._phrase_keys = frozenset(keys)
+        # Without meanings, a phrase with the word "stop" in it is taken to mean stop.
+        self._stop_keys = frozenset(
+            k for k in keys if (label.get(k) == "stop" if label else "stop" in k.split())
+        )
         # A phrase may end an utterance early unless a longer phrase that it begins
         # means something else ("stop" / "stop the session" both mean stop: no wait).
         self._final_keys = frozenset(

@@ -181,7 +181,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         options: dict[str, object] | None = None,
         denoiser: str = "auto",
         classifier: bool = False,
-        classifier_threshold: float = 0.6,
+        classifier_threshold: float = 0.5,
         classifier_agree: float = 0.2,
         classifier_background: bool = False,
         classifier_progress: Callable[[int, int], None] | None = None,
@@ -541,14 +541,13 @@ class PocketsphinxRecognizer(StreamingRecognizer):
     def _classified(self, hyp: Hypothesis, audio: bytes) -> Hypothesis:
         """The classifier's phrase where it is sure of one (`classifier_threshold`); else
         pocketsphinx's accepted phrase where the classifier gives it some weight too
-        (`classifier_agree`); else a rejection, except that a stop phrase pocketsphinx took
-        stands (stopping is never to be missed).
+        (`classifier_agree`); else a rejection, except that a phrase meaning stop that
+        pocketsphinx took stands (stopping is never to be missed).
 
         The two together, on real people (bench/classifier.md, first utterance): right 57
-        -> 61 %, wrong 8.5 -> 4.1 %, "stop" 79 -> 83 %, other words taken 16 -> 7 %. The
-        classifier alone heard fewer commands than pocketsphinx (45 % at 0.6), and
-        pocketsphinx's phrase standing whatever the classifier thought let most of the false
-        ones back in (19 %).
+        -> 63 %, wrong 8.5 -> 4.1 %, "stop" 79 -> 83 %, other words taken 16 -> 3 %. The
+        classifier alone heard fewer commands than pocketsphinx (52 %), and pocketsphinx's
+        phrase standing whatever the classifier thought let the false ones back in (17 %).
         """
         assert self._classifier is not None
         samples = np.frombuffer(audio, dtype="<i2")
@@ -566,7 +565,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             p >= self.classifier_threshold
         ):
             return Hypothesis(phrase, p, raw=hyp.raw)
-        if said and (agree >= self.classifier_agree or "stop" in said.split()):
+        if said and (agree >= self.classifier_agree or phrase_key(said) in self._stop_keys):
             return hyp
         return Hypothesis("", p, raw=hyp.raw, reason=hyp.reason or "classifier")
 
