@@ -57,8 +57,9 @@ class Collector:
 
 
 def speak_all(routine: Routine, texts: list[str], engine: str = "pocketsphinx",
-              device: str = "pulse", gap: float = 0.3) -> Collector:
-    """Say each text through the Speaker while the ears listen with every phrase of `routine`."""
+              device: str = "pulse", gap: float = 0.3, classifier: str = "off") -> Collector:
+    """Say each text through the Speaker while the ears listen with every phrase of `routine`
+    (`classifier`: as `make_recognizer`'s; "wait" learns the routine first)."""
     from voicecoach import speech
     from voicecoach.shell.ears import Ears
     from voicecoach.speech.audio import MicSource
@@ -66,7 +67,7 @@ def speak_all(routine: Routine, texts: list[str], engine: str = "pocketsphinx",
     from voicecoach.voice.speaker import Speaker
 
     collector = Collector()
-    recognizer = speech.make_recognizer(engine, routine, None)
+    recognizer = speech.make_recognizer(engine, routine, None, classifier=classifier)
     ears = Ears(engine_name=engine, make_recognizer=lambda: recognizer,
                 open_source=lambda: MicSource(device))
     # The widest grammar: every phrase of every step at once (the hardest case).

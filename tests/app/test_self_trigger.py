@@ -30,6 +30,18 @@ def test_the_coach_never_takes_its_own_words_for_commands(
         f"{len(collector.accepted)} self-triggers out of {len(texts)} texts")
 
 
+@pytest.mark.slow
+def test_nor_with_the_phrase_classifier(audio_loop: PulseLoop) -> None:  # noqa: F811
+    """The classifier (the app's default, off elsewhere in the tests) may take an utterance
+    pocketsphinx rejected: the coach's own words must still never be one. Slow: it learns
+    the squat routine first (minutes of rendering, in the test's own cache)."""
+    routine = load_routine("squat")
+    texts = list(routine_texts(routine))
+    collector = speak_all(routine, texts, classifier="wait")
+    assert collector.accepted == [], (
+        f"{len(collector.accepted)} self-triggers out of {len(texts)} texts")
+
+
 def test_routine_texts_cover_what_the_coach_says() -> None:
     routine = load_routine("squat")
     texts = routine_texts(routine)

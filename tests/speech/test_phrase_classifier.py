@@ -163,3 +163,22 @@ def test_learning_in_the_background_then_judging(monkeypatch: pytest.MonkeyPatch
     again = PocketsphinxRecognizer(classifier=True, classifier_background=True)
     again.set_phrases(("next", "repeat", "pause"))
     assert not again.classifier_learning and again._classifier is not None
+
+
+def test_the_phrases_that_stand_for_stop_are_the_routines_stop_phrases() -> None:
+    """What always stands when pocketsphinx took it (`_classified`): every phrase the routine
+    says means stop, "I'm done" too; without meanings, the phrases with the word "stop"."""
+    from voicecoach.coach.intents import active_phrases, phrase_meanings
+    from voicecoach.routine import load_routine
+    from voicecoach.routine.phrases import phrase_key
+
+    routine = load_routine("squat")
+    rec = PocketsphinxRecognizer()
+    try:
+        rec.set_phrases(active_phrases(routine, 0), phrase_meanings(routine, 0))
+        assert {"stop", "stop the session", phrase_key("I'm done")} <= rec._stop_keys
+        assert "next" not in rec._stop_keys and "pause" not in rec._stop_keys
+        rec.set_phrases(["stop", "stop the session", "next"])
+        assert rec._stop_keys == {"stop", "stop the session"}
+    finally:
+        rec.close()
