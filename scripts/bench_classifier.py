@@ -26,6 +26,7 @@ run also times a training from nothing, in a temp cache.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -52,6 +53,7 @@ alone, but for "stop")."""
 TARGETS = br.TARGETS
 
 
+@functools.cache
 def _stop_phrases() -> frozenset[str]:
     """The bench routine's phrases that mean stop (the recognizer lets them stand)."""
     from voicecoach.coach.intents import phrase_meanings
