@@ -135,6 +135,12 @@ def test_barge_in_phrases_and_the_coachs_own_words() -> None:
     assert not gate.allows(Hypothesis("stop the session", 0.99), 11.0)  # all its words are ours
     assert not gate.allows(Hypothesis("stop", 0.99), 11.0)
     assert gate.allows(Hypothesis("pause", 0.9), 11.0)
+    # A phrase that begins with the coach's word is its echo's tail more likely than a
+    # person ("Put one foot forward" heard as "one moment" at 0.91, in the loop).
+    gate.speaking_ended(13.0)
+    gate.speaking_started(20.0, "Put one foot forward and rock your knee.")
+    assert not gate.allows(Hypothesis("one moment", 0.95), 21.0)
+    assert gate.allows(Hypothesis("hold on", 0.95), 21.0)
     only_stop = MicGate(barge_in=("stop",))
     only_stop.speaking_started(0.0, "Keep going.")
     assert not only_stop.allows(Hypothesis("pause", 0.99), 0.5)

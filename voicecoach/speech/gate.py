@@ -195,14 +195,28 @@ class MicGate:
         if self.full_duplex and not (self.leftover is not None
                                      and self.leftover(onset, onset if end is None else end)):
             return (hypothesis.confidence >= self.duplex_confidence
-                    and not set(key.split()) <= self.words_near(onset, end))
+                    and not _ours(key, self.words_near(onset, end)))
         # Half duplex, or no louder than the coach's leftover echo (then, whatever it decoded
         # to, it is judged as without cancellation: only a confident barge-in).
         return (
             key in self.barge_in
             and hypothesis.confidence >= self.barge_in_confidence
-            and not set(key.split()) <= words
+            and not _ours(key, words)
         )
+
+
+def _ours(key: str, coach_words: frozenset[str]) -> bool:
+    """Is a phrase the coach's own: all its words the coach's, or its first word?
+
+    The first word too: the coach's word with the tail of its echo after it decodes to a
+    phrase that begins with that word, confidently. Measured in the loop (tests/app/
+    test_self_trigger.py, mobility): "Put one foot forward" / "One side per set" heard as
+    "one moment" (pause) at 0.91, in 2 of 4 full runs. The price: a phrase that begins
+    with a word the coach is saying cannot interrupt it ("one moment" over "one side");
+    "stop" and "pause" can, unless the coach says them.
+    """
+    said = key.split()
+    return bool(said) and (set(said) <= coach_words or said[0] in coach_words)
 
 
 def spoken_keys(text: str) -> tuple[str, ...]:
