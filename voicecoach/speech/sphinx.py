@@ -7,7 +7,8 @@ words from many speakers and microphones), not on generated voices:
   for the partial result that lets a whole phrase end the utterance early.
 - **final**: once the utterance has ended, it is decoded again in one piece
   (`_decode_whole`), with the phrases *and* a garbage branch of 1000 common
-  English words (garbage.py). A word that explains the sound better than any
+  English words (garbage.py; 500 once the phrase classifier judges,
+  `judged_garbage_words`). A word that explains the sound better than any
   command wins, and the utterance is rejected (reason "garbage"). Decoded in one
   piece, real speakers' commands were also heard more often than in the streaming
   result (whole clips, same grammar: 45 -> 57 %).
@@ -171,6 +172,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         max_speech_per_phone: float = GENERIC_CHECKS["max_speech_per_phone"],
         max_acoustic_gap: float = GENERIC_CHECKS["max_acoustic_gap"],
         garbage_words: int = 1000,
+        judged_garbage_words: int = 500,
         garbage_weight: float = 1e-20,
         garbage_distance: int = 1,
         cmn_reset: bool = False,
@@ -202,6 +204,21 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         """Mean distance (natural log) per word frame below the best senone (check 4)."""
         self.garbage_words = garbage_words
         """How many common words compete with the commands (garbage.py); 0: none."""
+        self.judged_garbage_words = judged_garbage_words
+        """How many of them compete once the phrase classifier judges: rejecting other words
+        is then its work more than theirs, and the final pass's time is mostly theirs.
+        Measured on real people (bench_real's 475 clips, transcribe's feeding, pocketsphinx
+        + classifier; right / wrong / false accepts / final-pass time against all 1000):
+        1000 words 62.5 / 4.1 / 2.7 %, 500 63.3 / 4.4 / 3.6 % in 59 % of the time, 300
+        63.3 / 4.4 / 4.5 % in 54 %. Pocketsphinx alone needs them all (300: false accepts
+        16.7 -> 27.8 % on half the clips), so it keeps them while the classifier learns,
+        and where it is off."""
+        self._garbage_lists: dict[tuple[tuple[str, ...], ...], list[str]] = {}
+        self._finals: dict[tuple[tuple[tuple[str, ...], ...], int], str] = {}
+        """The final pass's searches, by (phrase set, garbage words): built when first wanted
+        (one of 1000 words: ~9 MB and ~0.2 s; of 500: ~6 MB)."""
+        self._key: tuple[tuple[str, ...], ...] = ()
+        """The phrase set of the active searches."""
         self.garbage_weight = garbage_weight
         """Prior of the garbage branch against the commands (lower: fewer commands lost)."""
         self.garbage_distance = garbage_distance
@@ -269,8 +286,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self._prons: dict[str, tuple[str, ...]] = {}
         self._not_in_dictionary: set[str] = set()
         """Phone counts of the words of every grammar so far (not the whole 130k-word dict: RSS)."""
-        self._searches: dict[tuple[tuple[str, ...], ...], tuple[str, str]] = {}
-        self._live = self._final = ""
+        self._searches: dict[tuple[tuple[str, ...], ...], str] = {}
+        self._live = ""
         self._utt_audio: list[bytes] = []
         self._pending: tuple[tuple[str, ...], ...] | None = None
         self._rng = np.random.default_rng(12345)
@@ -312,8 +329,11 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self._not_in_dictionary |= wanted - set(self._dictionary)
 
     def _garbage_for(self, key: tuple[tuple[str, ...], ...]) -> list[str]:
+        """The garbage words for a phrase set, the most common first (worked out once)."""
         if self.garbage_words <= 0:
             return []
+        if (found := self._garbage_lists.get(key)) is not None:
+            return found
         pool = common_words()[: self.garbage_words * 2]
         self._add_words(set(pool))
         found = garbage_words(
@@ -321,29 +341,27 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             self.garbage_distance,
         )
         self._garbage.update(found)
+        self._garbage_lists[key] = found
         return found
 
     def _activate(self, key: tuple[tuple[str, ...], ...]) -> None:
-        # Two searches per distinct phrase set, kept: going back to a step costs nothing.
+        # Searches per distinct phrase set, kept: going back to a step costs nothing.
         # "live" (the phrases alone) runs while the words come, for the partial result that
-        # may end an utterance early; "final" (the phrases and the garbage words) decodes
-        # the whole utterance once it has ended (see _finish).
-        names = self._searches.get(key)
-        if names is None:
-            n = len(self._searches)
-            names = (f"live{n}", f"final{n}")
-            phrases = [" ".join(w) for w in key]
+        # may end an utterance early; a "final" one (the phrases and the garbage words,
+        # `_final_search`) decodes the whole utterance once it has ended (see _finish).
+        name = self._searches.get(key)
+        if name is None:
+            name = f"live{len(self._searches)}"
             # add_jsgf_string, never a file path: a missing JSGF file segfaults pocketsphinx.
-            self._decoder.add_jsgf_string(names[0], jsgf(phrases))
-            self._decoder.add_jsgf_string(
-                names[1], jsgf(phrases, self._garbage_for(key), self.garbage_weight)
-            )
-            self._searches[key] = names
-        self._live, self._final = names
+            self._decoder.add_jsgf_string(name, jsgf([" ".join(w) for w in key]))
+            self._searches[key] = name
+        self._live = name
+        self._key = key
         self._decoder.activate_search(self._live)
         self._pending = None
         if self.classifier:
             self._want_classifier(key)
+        self._final_search()  # built now, not at the end of the first utterance
 
     def learn_phrases(self, phrases: Sequence[str]) -> None:
         """Have the classifier learn these phrases as well (a routine's all at once: one
@@ -424,6 +442,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
     def _begin(self) -> None:
         if not self._searches:
             raise RuntimeError("set_phrases() must be called before audio is fed")
+        self._final_search()  # the classifier may have become ready since the last one
         if self.cmn_reset:
             self._decoder.set_cmn(INITIAL_CMN)
         self._decoder.start_utt()
@@ -643,7 +662,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         right at the same false accepts). The cepstral mean is still the one carried over
         (see `cmn_reset`), so a warm and a fresh recognizer can still differ.
         """
-        self._decoder.activate_search(self._final)
+        self._decoder.activate_search(self._final_search())
         try:
             self._decoder.start_utt()
             if audio:
@@ -653,6 +672,25 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             return hyp, (list(self._decoder.seg() or []) if hyp is not None else [])
         finally:
             self._decoder.activate_search(self._live)
+
+    def _final_search(self) -> str:
+        """The final pass's search: the phrases and all the garbage words, or, once the
+        classifier judges, the `judged_garbage_words` most common of them. Built the first
+        time it is wanted, by the audio thread (whose decoder it is): at a grammar's
+        activation, or, when the classifier becomes ready later, at the next utterance's
+        start."""
+        count = self.garbage_words
+        if self._classifier is not None:
+            count = min(count, self.judged_garbage_words)
+        name = self._finals.get((self._key, count))
+        if name is None:
+            name = f"final{len(self._finals)}"
+            garbage = self._garbage_for(self._key)[:count]
+            self._decoder.add_jsgf_string(
+                name, jsgf([" ".join(w) for w in self._key], garbage, self.garbage_weight)
+            )
+            self._finals[(self._key, count)] = name
+        return name
 
     def new_stream(self) -> None:
         super().new_stream()
