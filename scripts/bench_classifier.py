@@ -281,7 +281,8 @@ def render(rep: dict[str, Any]) -> str:
                  f"{_pct(p['wrong'])} |")
     tr = rep["training"]
     L += ["", "Training (the routine's 49 phrases against 800 common words): "
-          f"from cached features {tr['cached']['seconds']:.0f} s"
+          f"from the user's cache {tr['cached']['seconds']:.0f} s (its features, and its "
+          "network unless the phrases or the kind of network changed)"
           + (f"; from nothing (rendering and embedding every take) "
              f"{tr['from nothing']['seconds']:.0f} s" if "from nothing" in tr else "")
           + ". The app learns in the background on a routine's first start, the session "
