@@ -155,12 +155,15 @@ def test_learning_in_the_background_then_judging(monkeypatch: pytest.MonkeyPatch
     rec = PocketsphinxRecognizer(classifier=True, classifier_background=True)
     rec.set_phrases(("next", "repeat", "pause"))
     assert rec.classifier_learning
+    assert [n for _, n in rec._finals] == [rec.garbage_words]  # pocketsphinx alone: all
     deadline = time.monotonic() + 120
     while rec.classifier_learning and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not rec.classifier_learning and rec._classifier is not None
     assert set(rec._classifier.classes) == {OTHER, "next", "repeat", "pause"}
     assert list(cache_dir().glob("phrase-features/model-*.npz"))
+    rec._final_search()  # as the next utterance's start does: the smaller list's search
+    assert [n for _, n in rec._finals] == [rec.garbage_words, rec.judged_garbage_words]
 
     again = PocketsphinxRecognizer(classifier=True, classifier_background=True)
     again.set_phrases(("next", "repeat", "pause"))
