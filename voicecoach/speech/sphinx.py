@@ -287,7 +287,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self._not_in_dictionary: set[str] = set()
         """Phone counts of the words of every grammar so far (not the whole 130k-word dict: RSS)."""
         self._searches: dict[tuple[tuple[str, ...], ...], str] = {}
-        self._live = ""
+        """The live search of each phrase set (the active one: `self._searches[self._key]`)."""
         self._utt_audio: list[bytes] = []
         self._pending: tuple[tuple[str, ...], ...] | None = None
         self._rng = np.random.default_rng(12345)
@@ -355,9 +355,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             # add_jsgf_string, never a file path: a missing JSGF file segfaults pocketsphinx.
             self._decoder.add_jsgf_string(name, jsgf([" ".join(w) for w in key]))
             self._searches[key] = name
-        self._live = name
         self._key = key
-        self._decoder.activate_search(self._live)
+        self._decoder.activate_search(name)
         self._pending = None
         if self.classifier:
             self._want_classifier(key)
@@ -671,7 +670,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             hyp = self._decoder.hyp()
             return hyp, (list(self._decoder.seg() or []) if hyp is not None else [])
         finally:
-            self._decoder.activate_search(self._live)
+            self._decoder.activate_search(self._searches[self._key])
 
     def _final_search(self) -> str:
         """The final pass's search: the phrases and all the garbage words, or, once the
