@@ -118,6 +118,67 @@ def test_recognizer_lets_the_classifier_decide(small: Weights, tmp_path: Path,
 
 
 @needs_corpus
+def test_the_classifier_judges_ahead_of_the_end_and_first(small: Weights, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classifier's embedding runs with the final pass ahead of the early end
+    (`speculate_s`), so the person does not wait for it; it hears the same audio there as at
+    the end (the words and the final pass's tail, not the quiet after), so the judgement is
+    the same whether it ran ahead or not. It judges before the final pass, which is not run
+    where the classifier is sure (`classifier_sure`): the same answers, fewer passes."""
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(phrase_classifier, "TAKES", 24)
+    monkeypatch.setattr(phrase_classifier, "NEGATIVE_TAKES", 2)
+    monkeypatch.setattr(PocketsphinxRecognizer, "_negatives", lambda self, key: list(OTHER_WORDS))
+
+    class Counting(PocketsphinxRecognizer):
+        ahead = True
+        judged = passes = 0
+
+        @property
+        def speculate_s(self) -> float | None:  # type: ignore[override]
+            return super().speculate_s if self.ahead else None
+
+        def _answer(self, partial: str):  # type: ignore[no-untyped-def]
+            self.judged += 1
+            return super()._answer(partial)
+
+        def _decode_whole(self, audio: bytes):  # type: ignore[no-untyped-def]
+            self.passes += 1
+            return super()._decode_whole(audio)
+
+    rec = Counting(classifier=True)
+    silence = b"\0" * 16000  # 0.5 s after the word: the early end comes
+    configs = ((True, 0.9), (False, 0.9), (True, 1.01))  # 1.01: the final pass always runs
+    runs: dict[tuple[bool, float], list[tuple[str, object]]] = {c: [] for c in configs}
+    passes: dict[tuple[bool, float], int] = {}
+    early = 0
+    try:
+        rec.set_phrases(WORDS)
+        for config in configs:
+            rec.ahead, rec.classifier_sure = config
+            rec.passes = 0
+            for clip in COMMANDS + NEGATIVES:
+                rec.new_stream()
+                pcm = wav_pcm16k(CLIPS / clip) + silence
+                for i in range(0, len(pcm), 640):
+                    before = rec.judged
+                    for h in rec.accept(pcm[i : i + 640]):
+                        if config == configs[0] and h.early:
+                            early += 1
+                            assert rec.judged == before, clip  # judged in an earlier chunk
+                        assert h.raw or not h.text  # what was decoded, even where not run
+                        runs[config].append((h.text, rec.last_judgement))
+                runs[config].extend((h.text, rec.last_judgement) for h in rec.flush())
+            passes[config] = rec.passes
+    finally:
+        rec.close()
+    assert early >= 3, runs[configs[0]]
+    assert runs[configs[0]] == runs[configs[1]]
+    assert [t for t, _ in runs[configs[0]]] == [t for t, _ in runs[configs[2]]]
+    assert passes[configs[0]] < passes[configs[2]], passes
+
+
+@needs_corpus
 def test_transcribe_with_the_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
     """`transcribe --classifier` learns the routine's phrases before the first file and keeps
     what it learnt. A token training here (4 takes a phrase: how well it hears is the tests

@@ -185,6 +185,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         classifier: bool = False,
         classifier_threshold: float = 0.5,
         classifier_agree: float = 0.2,
+        classifier_sure: float = 0.9,
         classifier_background: bool = False,
         classifier_progress: Callable[[int, int], None] | None = None,
         **segmenting: float,
@@ -247,6 +248,11 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         app turns it on (config `classifier`, speech/engines.py)."""
         self.classifier_threshold = classifier_threshold
         """Least probability of the classifier's phrase for it to be taken on its word."""
+        self.classifier_sure = classifier_sure
+        """Where the classifier gives its phrase at least this (and `classifier_threshold`),
+        the final pass is not run: whatever pocketsphinx decoded, the classifier's phrase
+        would be taken. It was ~60 % of a decision's CPU. At 0.9, the highest threshold the
+        bench's curve replays, so every point of that curve is still exact."""
         self.classifier_agree = classifier_agree
         """Least probability the classifier must give pocketsphinx's accepted phrase for that
         to stand (both chosen on real people's totals, bench/classifier.md's curve)."""
@@ -257,7 +263,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self.classifier_progress = classifier_progress
         """Called with (texts done, texts) while a training renders takes (`transcribe`)."""
         self._classifier: PhraseClassifier | None = None
-        self.last_judgement: tuple[str, float, str, float] | None = None
+        self.last_judgement: Judgement | None = None
         """For the last utterance: the classifier's phrase and probability, what pocketsphinx
         alone would have taken, and the classifier's probability of that (the bench's
         curves)."""
@@ -295,8 +301,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self._utt_levels: list[float] = []
         self._in_utt = False
         self._live_open = False
-        self._ahead: tuple[Hypothesis, Evidence | None, str] | None = None
-        """The answer worked out ahead (`_speculate`) and the partial it was worked out for."""
+        self._ahead: _Answer | None = None
+        """The answer worked out ahead (`_speculate`)."""
         self.last_evidence: Evidence | None = None
         """The checks' inputs for the last utterance that decoded to a whole phrase."""
         self.skipped_phrases: tuple[str, ...] = ()
@@ -467,7 +473,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
 
     def _partial(self) -> str:
         if self._ahead is not None:
-            return self._ahead[2]
+            return self._ahead.partial
         hyp = self._decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
@@ -477,7 +483,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         exactly the audio it would decode at the early end (`_trimmed` keeps that much real
         quiet and mirrors the rest), so it runs then and the early end finds the answer
         ready: the final pass's ~90 ms (several times more on a Pi) no longer adds to the
-        wait after the last word."""
+        wait after the last word. The classifier judges then too, on that same audio (its
+        embedding is another ~40 ms here)."""
         if not self.whole_utterance or self.final_tail_s < 0:
             return None
         return self.final_tail_s - self.final_pad_s
@@ -485,7 +492,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
     def _speculate(self) -> None:
         partial = self._partial()
         self._close_live()
-        self._ahead = (*self._conclude(), partial)
+        self._ahead = self._answer(partial)
 
     def _resume(self) -> None:
         """Speech again before the early end (a pause inside a phrase): the live pass takes
@@ -512,22 +519,53 @@ class PocketsphinxRecognizer(StreamingRecognizer):
     def _finish(self) -> Hypothesis:
         try:
             self._close_live()
-            hyp, evidence = self._ahead[:2] if self._ahead is not None else self._conclude()
-            self.last_evidence = evidence
-            if self._classifier is not None:
-                hyp = self._classified(hyp, b"".join(self._utt_audio))
-            return hyp
+            answer = self._ahead
+            if answer is None or answer.classifier is not self._classifier:
+                answer = self._answer("")  # (or the classifier became ready since)
+            self.last_evidence = answer.evidence
+            self.last_judgement = answer.judgement
+            return answer.hyp
         finally:
             self._in_utt = False
             self._ahead = None
             if self._pending is not None:
                 self._activate(self._pending)
 
-    def _conclude(self) -> tuple[Hypothesis, Evidence | None]:
-        """The final pass and the checks, on the utterance as it stands (live pass closed)."""
+    def _answer(self, partial: str) -> _Answer:
+        """The classifier, the final pass and the checks, on the utterance as it stands (live
+        pass closed).
+
+        The classifier hears what the final pass decodes (`_trimmed`: the words, 0.1 s of
+        the quiet after them and its mirror), not the quiet that follows: so it can judge
+        ahead of the end (`_speculate`) and give the same answer as at it. It judges first:
+        where it is sure (`classifier_sure`), the final pass could not change the answer, so
+        it is not run (`raw` is then the live pass's words).
+        """
+        audio, mirrored = self._trimmed(b"".join(self._utt_audio))
+        classifier = self._classifier
+        probs = None
+        if classifier is not None:
+            samples = np.frombuffer(audio, dtype="<i2")
+            probs = classifier.probabilities(samples) if samples.size else None
+            best = int(probs.argmax()) if probs is not None else 0
+            phrase, p = classifier.classes[best], float(probs[best]) if probs is not None else 0.0
+            if (phrase != OTHER and phrase_key(phrase) in self._phrase_keys
+                    and p >= max(self.classifier_threshold, self.classifier_sure)):
+                live = self._decoder.hyp()
+                raw = partial or (live.hypstr if live is not None else "")
+                return _Answer(Hypothesis(phrase, p, raw=raw), None, (phrase, p, "", 0.0),
+                               classifier, partial)
+        hyp, evidence = self._conclude(audio, mirrored)
+        judgement = None
+        if classifier is not None:
+            hyp, judgement = self._classified(classifier, hyp, probs)
+        return _Answer(hyp, evidence, judgement, classifier, partial)
+
+    def _conclude(self, audio: bytes, mirrored: int) -> tuple[Hypothesis, Evidence | None]:
+        """The final pass (on `_trimmed` audio, `mirrored` bytes of it the mirrored tail)
+        and the checks."""
         levels = self._utt_levels
         if self.whole_utterance:
-            audio, mirrored = self._trimmed(b"".join(self._utt_audio))
             # The checks see what the final pass saw, the mirrored tail too (not the quiet
             # that came after it: none yet when the pass runs ahead of the end).
             levels = levels[: (len(audio) - mirrored) // 320]
@@ -556,7 +594,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         sounds like a phrase word), the most common first."""
         return self._garbage_for(key)[: phrase_classifier.NEGATIVE_WORDS]
 
-    def _classified(self, hyp: Hypothesis, audio: bytes) -> Hypothesis:
+    def _classified(self, classifier: PhraseClassifier, hyp: Hypothesis,
+                    probs: np.ndarray | None) -> tuple[Hypothesis, Judgement]:
         """The classifier's phrase where it is sure of one (`classifier_threshold`); else
         pocketsphinx's accepted phrase where the classifier gives it some weight too
         (`classifier_agree`); else a rejection, except that a phrase meaning stop that
@@ -567,10 +606,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         classifier alone heard fewer commands than pocketsphinx (52 %), and pocketsphinx's
         phrase standing whatever the classifier thought let the false ones back in (17 %).
         """
-        assert self._classifier is not None
-        samples = np.frombuffer(audio, dtype="<i2")
-        classes = self._classifier.classes
-        probs = self._classifier.probabilities(samples) if samples.size else None
+        classes = classifier.classes
         best = int(probs.argmax()) if probs is not None else 0
         phrase, p = classes[best], float(probs[best]) if probs is not None else 0.0
         said = hyp.text
@@ -578,14 +614,14 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         # pocketsphinx's to judge alone.
         agree = 1.0 if said not in classes else float(probs[classes.index(said)]) if (
             probs is not None) else 0.0
-        self.last_judgement = (phrase, p, said, agree)
+        judgement = (phrase, p, said, agree)
         if phrase != OTHER and phrase_key(phrase) in self._phrase_keys and (
             p >= self.classifier_threshold
         ):
-            return Hypothesis(phrase, p, raw=hyp.raw)
+            return Hypothesis(phrase, p, raw=hyp.raw), judgement
         if said and (agree >= self.classifier_agree or phrase_key(said) in self._stop_keys):
-            return hyp
-        return Hypothesis("", p, raw=hyp.raw, reason=hyp.reason or "classifier")
+            return hyp, judgement
+        return Hypothesis("", p, raw=hyp.raw, reason=hyp.reason or "classifier"), judgement
 
     def _evidence(
         self, raw: str, words: list[Any], segments: list[Any], utt_levels: Sequence[float]
@@ -726,6 +762,24 @@ class Evidence:
     acoustic_gap: float
     word_frames: int
     phones: int
+
+
+Judgement = tuple[str, float, str, float]
+"""The classifier's phrase and probability, what pocketsphinx alone would have taken, and
+the classifier's probability of that."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An utterance's answer, and what it was worked out with (`_answer`)."""
+
+    hyp: Hypothesis
+    evidence: Evidence | None
+    judgement: Judgement | None
+    classifier: PhraseClassifier | None
+    """The classifier that judged (None: pocketsphinx alone); a newer one judges again."""
+    partial: str
+    """The live pass's partial when it was worked out ahead (the segmenter asks for it)."""
 
 
 def acoustic_gap(words: Sequence[Any]) -> float:
