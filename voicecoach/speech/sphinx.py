@@ -266,7 +266,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self.last_judgement: Judgement | None = None
         """For the last utterance: the classifier's phrase and probability, what pocketsphinx
         alone would have taken, and the classifier's probability of that (the bench's
-        curves)."""
+        curves; "" and 0 where the final pass was not run, `classifier_sure`)."""
         self._wanted: list[tuple[str, ...]] = []
         self._learn_lock = threading.Lock()
         self._learn_job: tuple[list[str], list[str], int] | None = None
@@ -547,8 +547,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         if classifier is not None:
             samples = np.frombuffer(audio, dtype="<i2")
             probs = classifier.probabilities(samples) if samples.size else None
-            best = int(probs.argmax()) if probs is not None else 0
-            phrase, p = classifier.classes[best], float(probs[best]) if probs is not None else 0.0
+            phrase, p = _likeliest(classifier.classes, probs)
             if (phrase != OTHER and phrase_key(phrase) in self._phrase_keys
                     and p >= max(self.classifier_threshold, self.classifier_sure)):
                 live = self._decoder.hyp()
@@ -607,8 +606,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         phrase standing whatever the classifier thought let the false ones back in (17 %).
         """
         classes = classifier.classes
-        best = int(probs.argmax()) if probs is not None else 0
-        phrase, p = classes[best], float(probs[best]) if probs is not None else 0.0
+        phrase, p = _likeliest(classes, probs)
         said = hyp.text
         # A phrase the classifier has not learnt yet (a new step's, while it learns) is
         # pocketsphinx's to judge alone.
@@ -780,6 +778,14 @@ class _Answer:
     """The classifier that judged (None: pocketsphinx alone); a newer one judges again."""
     partial: str
     """The live pass's partial when it was worked out ahead (the segmenter asks for it)."""
+
+
+def _likeliest(classes: Sequence[str], probs: np.ndarray | None) -> tuple[str, float]:
+    """The classifier's likeliest class and its probability (no audio: `OTHER`, 0)."""
+    if probs is None:
+        return classes[0], 0.0
+    best = int(probs.argmax())
+    return classes[best], float(probs[best])
 
 
 def acoustic_gap(words: Sequence[Any]) -> float:
