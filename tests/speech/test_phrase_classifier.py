@@ -148,7 +148,7 @@ def test_the_classifier_judges_ahead_of_the_end_and_first(small: Weights, tmp_pa
 
     rec = Counting(classifier=True)
     silence = b"\0" * 16000  # 0.5 s after the word: the early end comes
-    configs = ((True, 0.9), (False, 0.9), (True, 1.01))  # 1.01: the final pass always runs
+    configs = ((True, 0.0), (False, 0.0), (True, 1.01))  # 1.01: the final pass always runs
     runs: dict[tuple[bool, float], list[tuple[str, tuple[str, float] | None]]] = {
         c: [] for c in configs}
     passes: dict[tuple[bool, float], int] = {}
