@@ -549,8 +549,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             samples = np.frombuffer(audio, dtype="<i2")
             probs = classifier.probabilities(samples) if samples.size else None
             phrase, p = _likeliest(classifier.classes, probs)
-            if (phrase != OTHER and phrase_key(phrase) in self._phrase_keys
-                    and p >= max(self.classifier_threshold, self.classifier_sure)):
+            if self._takes_own(phrase, p) and p >= self.classifier_sure:
                 live = self._decoder.hyp()
                 raw = partial or (live.hypstr if live is not None else "")
                 return _Answer(Hypothesis(phrase, p, raw=raw), None, (phrase, p, "", 0.0),
@@ -614,13 +613,17 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         agree = 1.0 if said not in classes else float(probs[classes.index(said)]) if (
             probs is not None) else 0.0
         judgement = (phrase, p, said, agree)
-        if phrase != OTHER and phrase_key(phrase) in self._phrase_keys and (
-            p >= self.classifier_threshold
-        ):
+        if self._takes_own(phrase, p):
             return Hypothesis(phrase, p, raw=hyp.raw), judgement
         if said and (agree >= self.classifier_agree or phrase_key(said) in self._stop_keys):
             return hyp, judgement
         return Hypothesis("", p, raw=hyp.raw, reason=hyp.reason or "classifier"), judgement
+
+    def _takes_own(self, phrase: str, p: float) -> bool:
+        """Is the classifier's likeliest class one of the active phrases, sure enough
+        (`classifier_threshold`) to be taken on its word?"""
+        return phrase != OTHER and phrase_key(phrase) in self._phrase_keys and (
+            p >= self.classifier_threshold)
 
     def _evidence(
         self, raw: str, words: list[Any], segments: list[Any], utt_levels: Sequence[float]
