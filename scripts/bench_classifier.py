@@ -299,6 +299,11 @@ def render(rep: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
+_MARKED = {("first", "classifier"): "black", ("warm", "allpasses"): "gray",
+           ("first", "pocketsphinx"): "#d62728", ("warm", "pocketsphinx"): "#ff9896"}
+"""The rows marked on the curves, and their colours."""
+
+
 def plot(rep: dict[str, Any], path: Path) -> str:
     """The curves as a PNG; returns a note when it could not be drawn."""
     axes = br.curve_axes()
@@ -315,14 +320,17 @@ def plot(rep: dict[str, Any], path: Path) -> str:
             ax.annotate(f"{p[swept]:g}", (100 * p["false_accept"], 100 * p["right"]),
                         textcoords="offset points", xytext=(6, -11), fontsize=7)
     for r in rep["rows"]:
-        if r["feeding"] in ("first", "warm") and r["config"] != "allpasses":
+        # Each curve's chosen point is the run it was replayed from: the product's own for
+        # a fresh recognizer (the same answers), allpasses' when warm (decoder state carried
+        # through different final passes moves a few clips; the product's warm row is in
+        # the table).
+        if (r["feeding"], r["config"]) in _MARKED:
             ax.plot(100 * r["false_accept"], 100 * r["right"],
-                    ("*" if r["config"] == "classifier" else "X"), markersize=14,
-                    color=("black" if r["feeding"] == "first" else "gray")
-                    if r["config"] == "classifier" else
-                    ("#d62728" if r["feeding"] == "first" else "#ff9896"),
-                    label=f"{r['config']}, {r['feeding']}" + (
-                        " (default, chosen point)" if r["config"] == "classifier" else ""))
+                    ("X" if r["config"] == "pocketsphinx" else "*"), markersize=14,
+                    color=_MARKED[r["feeding"], r["config"]],
+                    label={"classifier": "classifier, first (default, chosen point)",
+                           "allpasses": "classifier, warm, every final pass run (chosen point)"
+                           }.get(r["config"], f"{r['config']}, {r['feeding']}"))
     ax.set_xlabel("false accepts on out-of-grammar words (%)")
     ax.set_ylabel("commands right (%)")
     ax.set_title("Real people: the phrase classifier's thresholds vs pocketsphinx alone")
