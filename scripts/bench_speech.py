@@ -318,12 +318,41 @@ def _verdict(row: dict) -> list[str]:
     return missed
 
 
+def _learn_classifier() -> dict:
+    """Learn the routine's classifier in a process of its own, before its worker: that
+    worker then loads it from the user's cache as the app does after a routine's first
+    start, so its load time and RSS are the recognizer's in use, not the one-time training
+    (from nothing: minutes, and ~180 MB at its peak; reported on a line of its own)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--learn"], capture_output=True, text=True, cwd=REPO,
+        timeout=7200,
+    )
+    if out.returncode != 0:
+        return {"failed": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _learn() -> dict:
+    from voicecoach.coach.intents import all_phrases, phrase_meanings
+    from voicecoach.speech import make_recognizer
+
+    routine = _routine()
+    t0 = time.perf_counter()
+    rec = make_recognizer("pocketsphinx", routine, classifier="wait")
+    rec.set_phrases(list(all_phrases(routine)), phrase_meanings(routine, None))
+    return {"seconds": time.perf_counter() - t0,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def run(quick: bool = False) -> dict:
     rows = []
+    learning: dict | None = None
     for engine in ("pocketsphinx", "pocketsphinx+classifier", "peer", "vosk"):
         if engine not in _engines():
             rows.append({"engine": engine, "skipped": "no model (run `voicecoach model download`)"})
             continue
+        if engine == "pocketsphinx+classifier":
+            learning = _learn_classifier()
         out = subprocess.run(
             [sys.executable, __file__, "--worker", engine] + (["--quick"] if quick else []),
             capture_output=True,
@@ -348,11 +377,12 @@ def run(quick: bool = False) -> dict:
     return {
         "title": "Speech in: command accuracy, false accepts, latency",
         "rows": rows,
-        "markdown": _markdown(rows, quick),
+        "learning": learning,
+        "markdown": _markdown(rows, quick, learning),
     }
 
 
-def _markdown(rows: list[dict], quick: bool) -> str:
+def _markdown(rows: list[dict], quick: bool, learning: dict | None = None) -> str:
     cols = [
         k
         for r in rows
@@ -393,6 +423,12 @@ def _markdown(rows: list[dict], quick: bool) -> str:
         "-30 dBFS) taken as a command; p50/p95 = end of speech to decision (clean); rtf = "
         "decode time / audio time; rss = peak RSS of the engine's own process.",
     ]
+    if learning:
+        lines += ["", "pocketsphinx+classifier learnt its phrases before its worker, in a process "
+                  "of its own (as the app does once per routine, in the background): "
+                  + (f"failed ({learning['failed']})" if "failed" in learning else
+                     f"{learning['seconds']:.0f} s, peak RSS {learning['rss_mb']:.0f} MB")
+                  + " (a second or less and ~60 MB where the user's cache already had it)."]
     for r in rows:
         if "skipped" in r or r["engine"] == "peer":
             continue
@@ -418,7 +454,9 @@ def _markdown(rows: list[dict], quick: bool) -> str:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
+    if "--learn" in sys.argv:
+        print(json.dumps(_learn()))
+    elif "--worker" in sys.argv:
         engine = sys.argv[sys.argv.index("--worker") + 1]
         print(json.dumps(_worker(engine, "--quick" in sys.argv)))
     else:
