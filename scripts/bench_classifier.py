@@ -74,8 +74,8 @@ def _heard_at(t: float, agree: float):  # type: ignore[no-untyped-def]
         judged = u.get("judged")
         if judged is None:
             return str(u["text"])
-        phrase, p, said, p_said = judged
-        if phrase and p >= t:
+        phrase, p, said, p_said, live = judged
+        if phrase and (p >= t or (phrase == live and p >= agree)):
             return str(phrase)
         if said and (p_said >= agree or said in stops):
             return str(said)
@@ -238,9 +238,10 @@ def render(rep: dict[str, Any]) -> str:
         "classifier with pocketsphinx's final pass run for every utterance (the product "
         "skips it where the classifier's phrase is taken anyway): the same answers for a "
         "fresh recognizer, more CPU; the curves come from it. The classifier at its "
-        f"defaults: its phrase taken at probability >= {THRESHOLD}, else pocketsphinx's "
-        f"accepted phrase if the classifier gives it >= {AGREE}, and pocketsphinx's \"stop\" "
-        "always.",
+        f"defaults: its phrase taken at probability >= {THRESHOLD}, or at >= {AGREE} where "
+        "pocketsphinx's live pass had decoded the same phrase at the pause; else "
+        f"pocketsphinx's accepted phrase if the classifier gives it >= {AGREE}, and "
+        "pocketsphinx's \"stop\" always.",
         "",
         "| config | feeding | right (19 words) | wrong word | \"stop\" right | false accepts "
         "(words) | false accepts (talk) | p95 decision | RTF (CPU) | peak RSS |",

@@ -257,6 +257,29 @@ def test_the_phrases_that_stand_for_stop_are_the_routines_stop_phrases() -> None
         rec.close()
 
 
+def test_two_judges_naming_one_phrase_decide_it() -> None:
+    """Below its own bar, the classifier's phrase is taken where pocketsphinx's live pass had
+    decoded that phrase too and the classifier gives it `classifier_agree`: what the final
+    pass would decode could not make it a better answer, so the pass is not run
+    (`_decided`). A phrase of another step, the classifier's "no command", or a weaker
+    weight is not decided so."""
+    rec = PocketsphinxRecognizer(classifier_threshold=0.5, classifier_agree=0.2)
+    try:
+        rec.set_phrases(["go", "stop", "go back", "I'm done"])
+        assert rec._live_phrase("go") == "go" and rec._live_phrase("I'm done") == "i'm done"
+        assert rec._live_phrase("go go") == "" and rec._live_phrase("") == ""
+        assert rec._decided("go", 0.6, "")  # sure on its own word
+        assert rec._decided("go", 0.3, "go") and rec._decided("i'm done", 0.2, "i'm done")
+        assert not rec._decided("go", 0.3, "")  # the live pass heard no phrase
+        assert not rec._decided("go", 0.3, "go back")  # nor this one
+        assert not rec._decided("go", 0.19, "go")  # too little weight
+        assert not rec._decided(OTHER, 0.9, "go")
+        rec.set_phrases(["stop"])
+        assert not rec._decided("go", 0.6, "go")  # not a phrase of this step
+    finally:
+        rec.close()
+
+
 def test_without_the_classifier_every_garbage_word_competes() -> None:
     """The smaller garbage list is for when the classifier judges: pocketsphinx alone (off,
     or while the classifier learns) rejects other words by them (300 of them: false accepts
