@@ -251,8 +251,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         self.classifier_sure = classifier_sure
         """Where the classifier gives its phrase at least this, and that phrase is taken
         whatever pocketsphinx's final pass decodes (`_decided`), the pass is not run (0: the
-        rule alone). The pass was ~60 % of a decision's CPU; it is
-        skipped for 40 % of real people's utterances (bench_classifier). The bench's curves
+        rule alone). The pass was ~60 % of a decision's CPU; it is skipped for about 40 % of
+        real people's utterances (bench_classifier). The bench's curves
         need pocketsphinx's answer for every utterance, so they run with 1.01 (never)."""
         self.classifier_agree = classifier_agree
         """Least probability the classifier must give pocketsphinx's accepted phrase for that
@@ -522,7 +522,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         try:
             answer = self._ahead
             if answer is None or answer.classifier is not self._classifier:
-                # (or the classifier became ready since: it judges what was heard ahead)
+                # Not worked out ahead (or the classifier became ready since): the live
+                # pass's words as they stand are its part of the answer.
                 partial = self._partial() if answer is not None or self._live_open else ""
                 self._close_live()
                 answer = self._answer(partial)
