@@ -74,11 +74,13 @@ def _heard_at(t: float, agree: float):  # type: ignore[no-untyped-def]
         judged = u.get("judged")
         if judged is None:
             return str(u["text"])
-        phrase, p, said, p_said, live = judged
+        phrase, p, said, p_said, live, p_live = judged
         if phrase and (p >= t or (phrase == live and p >= agree)):
             return str(phrase)
         if said and (p_said >= agree or said in stops):
             return str(said)
+        if live in stops and p_live >= agree:
+            return str(live)
         return ""
 
     return heard

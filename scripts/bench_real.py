@@ -366,7 +366,8 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
                                  "confidence": round(h.confidence, 3),
                                  "decide_s": round(h.decode_s, 4)}
             if jd is not None:  # the phrase classifier's answer, for its threshold curve
-                u["judged"] = [jd[0], round(jd[1], 4), jd[2], round(jd[3], 4), jd[4]]
+                u["judged"] = [jd[0], round(jd[1], 4), jd[2], round(jd[3], 4), jd[4],
+                              round(jd[5], 4)]
             if sweeps and ev is not None:
                 u["sweeps"] = {k: "".join("1" if judged(rec, ev, k, v) else "0" for v in vals)
                                for k, vals in sweeps.items()}
