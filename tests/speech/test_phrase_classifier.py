@@ -280,6 +280,34 @@ def test_two_judges_naming_one_phrase_decide_it() -> None:
         rec.close()
 
 
+def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> None:
+    """Stopping is never to be missed (`_classified`): where the final pass rejected the
+    utterance but the live pass had decoded a phrase meaning stop, that stands if the
+    classifier gives it `classifier_agree`, even when its likeliest class is "no command".
+    Any other phrase needs the classifier's own vote (`_decided`)."""
+    from types import SimpleNamespace
+
+    from voicecoach.speech.hypothesis import Hypothesis
+
+    rec = PocketsphinxRecognizer(classifier_agree=0.2)
+    try:
+        rec.set_phrases(["go", "stop", "next"])
+        judge = SimpleNamespace(classes=(OTHER, "go", "stop", "next"))
+        rejected = Hypothesis("", 0.0, raw="what", reason="garbage")
+
+        def heard(probs: list[float], live: str) -> str:
+            hyp, judgement = rec._classified(judge, rejected, np.array(probs), live)  # type: ignore[arg-type]
+            assert judgement[4:] == (live, probs[judge.classes.index(live)] if live else 0.0)
+            return hyp.text
+
+        assert heard([0.7, 0.05, 0.2, 0.05], "stop") == "stop"
+        assert heard([0.75, 0.05, 0.19, 0.01], "stop") == ""  # too little weight
+        assert heard([0.7, 0.05, 0.2, 0.05], "") == ""  # the live pass heard no phrase
+        assert heard([0.7, 0.25, 0.0, 0.05], "go") == ""  # not a stop: the classifier's vote
+    finally:
+        rec.close()
+
+
 def test_without_the_classifier_every_garbage_word_competes() -> None:
     """The smaller garbage list is for when the classifier judges: pocketsphinx alone (off,
     or while the classifier learns) rejects other words by them (300 of them: false accepts
