@@ -284,7 +284,8 @@ def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> No
     """Stopping is never to be missed (`_classified`): where the final pass rejected the
     utterance but the live pass had decoded a phrase meaning stop, that stands if the
     classifier gives it `classifier_agree`, even when its likeliest class is "no command".
-    Any other phrase needs the classifier's own vote (`_decided`)."""
+    Any other phrase needs the classifier's own vote (`_decided`). Its confidence is the
+    classifier's for it, so an unsure stop pauses and asks rather than ending anything."""
     from types import SimpleNamespace
 
     from voicecoach.speech.hypothesis import Hypothesis
@@ -300,6 +301,8 @@ def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> No
             assert judgement[4:] == (live, probs[judge.classes.index(live)] if live else 0.0)
             return hyp.text
 
+        hyp, _ = rec._classified(judge, rejected, np.array([0.7, 0.05, 0.25, 0.0]), "stop")  # type: ignore[arg-type]
+        assert hyp.confidence == 0.25  # unsure: the coach pauses and asks "did you say stop?"
         assert heard([0.7, 0.05, 0.2, 0.05], "stop") == "stop"
         assert heard([0.75, 0.05, 0.19, 0.01], "stop") == ""  # too little weight
         assert heard([0.7, 0.05, 0.2, 0.05], "") == ""  # the live pass heard no phrase

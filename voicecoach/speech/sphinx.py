@@ -631,7 +631,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             return hyp, judgement
         if (live and phrase_key(live) in self._stop_keys
                 and live_p >= self.classifier_agree):
-            return Hypothesis(live, p, raw=hyp.raw), judgement
+            # Its confidence is the classifier's for it: an unsure stop pauses and asks.
+            return Hypothesis(live, live_p, raw=hyp.raw), judgement
         return Hypothesis("", p, raw=hyp.raw, reason=hyp.reason or "classifier"), judgement
 
     def _decided(self, phrase: str, p: float, live: str) -> bool:
