@@ -307,6 +307,9 @@ def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> No
         assert heard([0.75, 0.05, 0.19, 0.01], "stop") == ""  # too little weight
         assert heard([0.7, 0.05, 0.2, 0.05], "") == ""  # the live pass heard no phrase
         assert heard([0.7, 0.25, 0.0, 0.05], "go") == ""  # not a stop: the classifier's vote
+        unlearnt = SimpleNamespace(classes=(OTHER, "go", "next"))  # while it learns "stop"
+        hyp, _ = rec._classified(unlearnt, rejected, np.array([0.8, 0.1, 0.1]), "stop")  # type: ignore[arg-type]
+        assert hyp.text == ""  # the live pass has no checks: pocketsphinx's final pass judges
     finally:
         rec.close()
 

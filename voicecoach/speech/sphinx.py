@@ -558,9 +558,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             if self._decided(phrase, p, live) and p >= self.classifier_sure:
                 decoded = self._decoder.hyp()
                 raw = partial or (decoded.hypstr if decoded is not None else "")
-                return _Answer(Hypothesis(phrase, p, raw=raw), None,
-                               (phrase, p, "", 0.0, live, _probability(classifier, probs, live)),
-                               classifier, partial)
+                judged = (phrase, p, "", 0.0, live, _probability(classifier, probs, live, 0.0))
+                return _Answer(Hypothesis(phrase, p, raw=raw), None, judged, classifier, partial)
         hyp, evidence = self._conclude(audio, mirrored)
         judgement = None
         if classifier is not None:
@@ -623,7 +622,7 @@ class PocketsphinxRecognizer(StreamingRecognizer):
         phrase, p = _likeliest(classifier.classes, probs)
         said = hyp.text
         agree = _probability(classifier, probs, said)
-        live_p = _probability(classifier, probs, live)
+        live_p = _probability(classifier, probs, live, unlearnt=0.0)  # the live pass: no checks
         judgement = (phrase, p, said, agree, live, live_p)
         if self._decided(phrase, p, live):
             return Hypothesis(phrase, p, raw=hyp.raw), judgement
@@ -831,13 +830,15 @@ def _likeliest(classes: Sequence[str], probs: np.ndarray | None) -> tuple[str, f
     return classes[best], float(probs[best])
 
 
-def _probability(classifier: PhraseClassifier, probs: np.ndarray | None, phrase: str) -> float:
-    """The classifier's probability of `phrase` (0 for none, or no audio). A phrase it has
-    not learnt yet (a new step's, while it learns) gets 1: pocketsphinx judges it alone."""
+def _probability(classifier: PhraseClassifier, probs: np.ndarray | None, phrase: str,
+                 unlearnt: float = 1.0) -> float:
+    """The classifier's probability of `phrase` (0 for none, or no audio), `unlearnt` for a
+    phrase it has not learnt yet (a new step's, while it learns): 1 where pocketsphinx's
+    final pass then judges it alone."""
     if not phrase:
         return 0.0
     if phrase not in classifier.classes:
-        return 1.0
+        return unlearnt
     return 0.0 if probs is None else float(probs[classifier.classes.index(phrase)])
 
 
