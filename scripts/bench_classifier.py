@@ -243,7 +243,8 @@ def render(rep: dict[str, Any]) -> str:
         f"defaults: its phrase taken at probability >= {THRESHOLD}, or at >= {AGREE} where "
         "pocketsphinx's live pass had decoded the same phrase at the pause; else "
         f"pocketsphinx's accepted phrase if the classifier gives it >= {AGREE}, and "
-        "pocketsphinx's \"stop\" always.",
+        "pocketsphinx's \"stop\" always, and its live pass's if the classifier gives it "
+        f">= {AGREE}.",
         "",
         "| config | feeding | right (19 words) | wrong word | \"stop\" right | false accepts "
         "(words) | false accepts (talk) | p95 decision | RTF (CPU) | peak RSS |",
