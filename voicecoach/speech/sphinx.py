@@ -558,7 +558,8 @@ class PocketsphinxRecognizer(StreamingRecognizer):
             if self._decided(phrase, p, live) and p >= self.classifier_sure:
                 decoded = self._decoder.hyp()
                 raw = partial or (decoded.hypstr if decoded is not None else "")
-                judged = (phrase, p, "", 0.0, live, _probability(classifier, probs, live, 0.0))
+                live_p = _probability(classifier, probs, live, unlearnt=0.0)
+                judged = (phrase, p, "", 0.0, live, live_p)
                 return _Answer(Hypothesis(phrase, p, raw=raw), None, judged, classifier, partial)
         hyp, evidence = self._conclude(audio, mirrored)
         judgement = None
