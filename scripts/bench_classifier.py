@@ -205,7 +205,8 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
             if clip["kind"] == "negative":
                 w[key] = w.get(key, 0) + bool(heard)
             else:
-                w[key] = w.get(key, 0) + (heard == clip["text"])
+                w[key] = w.get(key, 0) + (bool(heard)
+                                          and br._meaning(heard) == br._meaning(clip["text"]))
     curve = []
     for feeding in ("first", "warm"):
         for t in THRESHOLDS:

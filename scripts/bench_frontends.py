@@ -210,9 +210,9 @@ def _generated(rec: Any) -> dict[str, Any]:
                 if kind:
                     x = clips.mix_snr(x, kind, snr, seed=k + n)
                 hyps, _, latency = bs._feed(rec, x.tobytes(), 0.4 + bs._trailing_trim(speech))
-                heard = [match(routine, None, h.text) for h in hyps if h.text]
+                heard = [bs._meaning(match(routine, None, h.text)) for h in hyps if h.text]
                 n += 1
-                if len(heard) == 1 and heard[0] == match(routine, None, p):
+                if len(heard) == 1 and heard[0] == bs._meaning(match(routine, None, p)):
                     right += 1
                     if cname == "clean" and latency is not None:
                         lat.append(latency)

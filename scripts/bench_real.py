@@ -45,6 +45,7 @@ nice 10, each reporting its own peak RSS.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import math
@@ -413,6 +414,16 @@ def _heard_sweep(key: str, j: int):  # type: ignore[no-untyped-def]
     return heard
 
 
+@functools.cache
+def _meaning(text: str) -> str:
+    """What the bench routine does with `text`: "stop" heard as "stop the session" is right."""
+    from voicecoach.coach.intents import match
+    from voicecoach.routine import loads_routine
+
+    intent = match(loads_routine(routine_toml(), "words.toml"), None, text)
+    return text if intent is None else intent.meaning
+
+
 def score(clip_list: list[dict[str, Any]], results: dict[str, dict[str, Any]],
           heard=_heard_default) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Counts: commands right/wrong, stop right, false accepts on words and on talk."""
@@ -425,7 +436,7 @@ def score(clip_list: list[dict[str, Any]], results: dict[str, dict[str, Any]],
         kind = clip["kind"]
         c[kind] += 1
         if kind in ("command", "stop"):
-            if accepted and accepted[0] == clip["text"]:
+            if accepted and _meaning(accepted[0]) == _meaning(clip["text"]):
                 c[kind + "_right"] += 1
             elif accepted:
                 c[kind + "_wrong"] += 1

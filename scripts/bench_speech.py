@@ -174,9 +174,9 @@ def _worker(engine: str, quick: bool) -> dict:
                 audio_s += len(pcm) / 32000
                 busy_s += busy
                 texts = [h.text for h in hyps if h.text]
-                intents = [match(routine, None, t) for t in texts]
-                want = match(routine, None, p)
-                raw = [match(routine, None, h.raw) for h in hyps if h.raw]
+                intents = [_meaning(match(routine, None, t)) for t in texts]
+                want = _meaning(match(routine, None, p))
+                raw = [_meaning(match(routine, None, h.raw)) for h in hyps if h.raw]
                 raw_right += want in raw
                 if cname == "clean":
                     tally = by_voice.setdefault(voice, [0, 0])
@@ -225,6 +225,13 @@ def _worker(engine: str, quick: bool) -> dict:
         "voices": [v for v, _ in voices],
         "clips_per_condition": stats["clean"][2],
     }
+
+
+def _meaning(intent) -> str | None:  # type: ignore[no-untyped-def]
+    """What the coach does with an intent (None: no command): a phrase heard as another
+    phrase of the same correction ("i can't feel my butt" for "... my glutes") is right,
+    as the user hears the same answer. Scored by the phrase until 2026-12-02."""
+    return None if intent is None else intent.meaning
 
 
 def _trailing_trim(speech) -> float:
@@ -417,7 +424,9 @@ def _markdown(rows: list[dict], quick: bool, learning: dict | None = None) -> st
         lines.append(f"| {r['engine']} | " + " | ".join(cells) + f" | {missed} |")
     lines += [
         "",
-        "Columns: clean and `<noise><SNR>` = commands decoded to the right intent; "
+        "Columns: clean and `<noise><SNR>` = commands decoded to the right intent (the "
+        "same command or correction: another phrase of it counts, as the coach answers it "
+        "alike; runs before 2026-12-02 counted it wrong); "
         "wrong_command = decoded to another intent; false_accept = non-command sentences "
         "taken as a command; noise_false_accept = noise-only clips (white/pink/music, "
         "-30 dBFS) taken as a command; p50/p95 = end of speech to decision (clean); rtf = "

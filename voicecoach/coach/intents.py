@@ -29,6 +29,12 @@ class Intent:
     """Set when the correction belongs to another step than the one `match` was asked about:
     that step's id (the nearest step that knows the phrase; see `match`)."""
 
+    @property
+    def meaning(self) -> str:
+        """Equal for two intents exactly when the coach answers them alike: the phrase aside
+        ("i'm falling back" and "i'm falling backwards" are one correction)."""
+        return f"{CORRECTION} {self.correction.path}" if self.correction else self.kind
+
     @classmethod
     def command(cls, name: str, phrase: str | None = None) -> Intent:
         """An intent for a key press or a typed command name."""
@@ -114,8 +120,7 @@ def listen_meanings(routine: Routine, step_index: int | None) -> dict[str, str]:
     meanings = phrase_meanings(routine, step_index)
     if step_index is not None:
         for intent in _nearest_book(routine, step_index).values():
-            assert intent.correction is not None
-            meanings[intent.phrase] = f"correction {intent.correction.path}"
+            meanings[intent.phrase] = intent.meaning
     return meanings
 
 
@@ -123,12 +128,7 @@ def phrase_meanings(routine: Routine, step_index: int | None) -> dict[str, str]:
     """Each active phrase (as written) -> a label that is equal exactly when two phrases mean
     the same thing. The recognizer uses it to decide "stop" without waiting to hear whether
     "the session" follows: both mean stop, so there is nothing to wait for."""
-    return {
-        intent.phrase: (
-            f"correction {intent.correction.path}" if intent.correction else intent.kind
-        )
-        for intent in _book(routine, step_index).values()
-    }
+    return {intent.phrase: intent.meaning for intent in _book(routine, step_index).values()}
 
 
 def all_phrases(routine: Routine) -> tuple[str, ...]:
