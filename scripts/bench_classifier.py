@@ -13,7 +13,10 @@ out-of-grammar words and read sentences as negatives. Three configurations:
 phrase_classifier.py); and "allpasses", the classifier with pocketsphinx's final pass run
 for every utterance (`classifier_sure` 1.01), whose recorded answers the threshold curves
 replay. Fed "first" (a fresh recognizer per clip), "warm" (one over all clips) and
-"session" (one per speaker, warm across their clips). The enrollment takes (5
+"session" (one per speaker, warm across their clips). The full run also feeds the
+classifier's first with three more dither seeds and its warm in three more orders
+(`DITHER_SEEDS`, bench_real's `EXTRA_WARM_SEEDS`), and judges the targets and first vs
+warm on their means: one seed was one draw, which the defaults had fitted. The enrollment takes (5
 speakers, ~50 words each, never looked at when choosing anything) check that the figures
 hold for people outside the clips.
 

@@ -273,3 +273,19 @@ def test_phrase_meanings_group_the_phrases_of_one_intent() -> None:
     in_step = phrase_meanings(squat, 1)
     corrections = {m for m in in_step.values() if m.startswith("correction ")}
     assert len(corrections) == len(squat.steps[1].corrections) + len(squat.corrections)
+
+
+def test_an_intents_meaning_is_what_the_coach_does_with_it_whatever_the_phrase() -> None:
+    """Benches score a command by this: another phrase of the same correction is right."""
+    from voicecoach.coach.intents import match
+    from voicecoach.routine import load_routine
+
+    squat = load_routine("squat")
+    glutes, butt = match(squat, None, "i can't feel my glutes"), match(squat, None,
+                                                                       "i can't feel my butt")
+    assert glutes is not None and butt is not None and glutes != butt
+    assert glutes.meaning == butt.meaning
+    knees = match(squat, None, "my knees hurt")
+    assert knees is not None and knees.meaning != glutes.meaning
+    stop, long_stop = match(squat, None, "stop"), match(squat, None, "stop the session")
+    assert stop is not None and long_stop is not None and stop.meaning == long_stop.meaning
