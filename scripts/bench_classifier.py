@@ -16,9 +16,9 @@ replay. Fed "first" (a fresh recognizer per clip), "warm" (one over all clips) a
 "session" (one per speaker, warm across their clips). The full run also feeds the
 classifier's first with three more dither seeds and its warm in three more orders
 (`DITHER_SEEDS`, bench_real's `EXTRA_WARM_SEEDS`), and judges the targets and first vs
-warm on their means: one seed was one draw, which the defaults had fitted. The enrollment takes (5
-speakers, ~50 words each, never looked at when choosing anything) check that the figures
-hold for people outside the clips.
+warm on their means: one seed was one draw, which the defaults had fitted. The
+enrollment takes (5 speakers, ~50 words each, never looked at when choosing anything)
+check that the figures hold for people outside the clips.
 
 The classifier is taught by generated voices only; no recording of the corpus is in its
 training. Its threshold and the features' alignment were chosen on all the clips' totals

@@ -26,8 +26,9 @@ tuned on one half can be checked on the other. Warm runs in four shuffled orders
 (the order alone moves its figures by a few points); first vs warm is judged
 against their mean. First is one draw of the recognizer's dither (every fresh recognizer
 gets the same); bench_classifier judges the default's first on four. Every clip is
-judged by a `Listener`, as transcribe and a session judge. "A radio in the gym": minutes of the read sentences back to back,
-alone and over music, heard by the squat routine: how many commands the talk gives.
+judged by a `Listener`, as transcribe and a session judge. "A radio in the gym":
+minutes of the read sentences back to back, alone and over music, heard by the squat
+routine: how many commands the talk gives.
 
 "Session": warm as a session is, one speaker at a time: a fresh recognizer for
 each speaker, warm across that speaker's clips (shuffled) only, in the same four
