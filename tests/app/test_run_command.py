@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.signals import ctrl_c_as_in_a_terminal
+
 REPO = Path(__file__).resolve().parents[2]
 SHORT = REPO / "tests" / "data" / "routines" / "e2e-short.toml"
 BAD = REPO / "tests" / "data" / "routines" / "bad"
@@ -35,6 +37,7 @@ class Run:
             [sys.executable, "-m", "voicecoach", "run", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, cwd=REPO, env={**os.environ, **(env or {})},
+            preexec_fn=ctrl_c_as_in_a_terminal,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

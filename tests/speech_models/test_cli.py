@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.speech_models.helpers import FileServer, make_model_dir, make_model_zip, md5
+from tests.support.signals import ctrl_c_as_in_a_terminal
 from voicecoach.cli import cli
 from voicecoach.speech.download import CHUNK
 from voicecoach.speech.models import DEFAULT_MODEL
@@ -131,8 +132,8 @@ def test_ctrl_c_leaves_a_resumable_part(server: FileServer, tmp_path: Path) -> N
     part = tmp_path / "data" / "voicecoach" / "models" / f"{NAME}.zip.part"
     args = [sys.executable, "-m", "voicecoach", "model", "download", NAME,
             "--url", server.url(f"/{NAME}.zip"), "--md5", md5(ZIP)]
-    with subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(args, cwd=REPO, env=env, preexec_fn=ctrl_c_as_in_a_terminal,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
             for _ in range(200):  # up to 20 s for the first chunks to land
                 if part.exists() and part.stat().st_size >= stall:
