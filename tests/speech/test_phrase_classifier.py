@@ -283,14 +283,15 @@ def test_two_judges_naming_one_phrase_decide_it() -> None:
 def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> None:
     """Stopping is never to be missed (`_classified`): where the final pass rejected the
     utterance but the live pass had decoded a phrase meaning stop, that stands if the
-    classifier gives it `classifier_agree`, even when its likeliest class is "no command".
-    Any other phrase needs the classifier's own vote (`_decided`). Its confidence is the
-    classifier's for it, so an unsure stop pauses and asks rather than ending anything."""
+    classifier gives it `classifier_stop_agree` (less than the `classifier_agree` other
+    phrases need), even when its likeliest class is "no command". Any other phrase needs
+    the classifier's own vote (`_decided`). Its confidence is the classifier's for it, so
+    an unsure stop pauses and asks rather than ending anything."""
     from types import SimpleNamespace
 
     from voicecoach.speech.hypothesis import Hypothesis
 
-    rec = PocketsphinxRecognizer(classifier_agree=0.2)
+    rec = PocketsphinxRecognizer(classifier_agree=0.2, classifier_stop_agree=0.05)
     try:
         rec.set_phrases(["go", "stop", "next"])
         judge = SimpleNamespace(classes=(OTHER, "go", "stop", "next"))
@@ -303,8 +304,8 @@ def test_a_stop_the_live_pass_decoded_stands_with_the_classifiers_weight() -> No
 
         hyp, _ = rec._classified(judge, rejected, np.array([0.7, 0.05, 0.25, 0.0]), "stop")  # type: ignore[arg-type]
         assert hyp.confidence == 0.25  # unsure: the coach pauses and asks "did you say stop?"
-        assert heard([0.7, 0.05, 0.2, 0.05], "stop") == "stop"
-        assert heard([0.75, 0.05, 0.19, 0.01], "stop") == ""  # too little weight
+        assert heard([0.85, 0.05, 0.05, 0.05], "stop") == "stop"
+        assert heard([0.9, 0.05, 0.04, 0.01], "stop") == ""  # too little weight
         assert heard([0.7, 0.05, 0.2, 0.05], "") == ""  # the live pass heard no phrase
         assert heard([0.7, 0.25, 0.0, 0.05], "go") == ""  # not a stop: the classifier's vote
         unlearnt = SimpleNamespace(classes=(OTHER, "go", "next"))  # while it learns "stop"
