@@ -49,19 +49,22 @@ import bench_real as br  # noqa: E402
 
 OUT = br.OUT
 TITLE = "Phrase classifier (recordings of real people)"
-THRESHOLD, AGREE = 0.5, 0.2
-"""PocketsphinxRecognizer's defaults (`classifier_threshold`, `classifier_agree`)."""
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-AGREES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01)
+THRESHOLD, AGREE, STOP_AGREE = 0.65, 0.15, 0.05
+"""PocketsphinxRecognizer's defaults (`classifier_threshold`, `classifier_agree`,
+`classifier_stop_agree`)."""
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.8, 0.9)
+AGREES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01)
 """1.01: pocketsphinx's phrase never stands on the classifier's weight (the classifier
 alone, but for "stop")."""
 TARGETS = br.TARGETS
 DITHER_SEEDS = (1, 2, 3)
-"""Full run: the classifier's first utterance again with these dither seeds (the recognizer's
-own is 12345). With one seed every fresh recognizer gets the very same dither, and the
-defaults, chosen on such runs, fitted that one draw (2026-12-02: 65.7 % right with it,
-62.2-63.0 % with four others); a user's first command comes at no fixed point of the dither.
-First is judged on the mean of the four draws, as warm is on four orders."""
+"""Full run: the first utterance again with these dither seeds (the recognizer's own is
+12345), fed to allpasses (a fresh recognizer's answers are the classifier's own; the curves
+need every final pass). With one seed every fresh recognizer gets the very same dither, and
+defaults chosen on such runs fitted that one draw (2026-12-02: 65.7 % right with it,
+62.2-63.0 % with four others); a user's first command comes at no fixed point of the
+dither. First is judged, and its curve drawn, on the mean of the four draws, as warm is
+judged on four orders."""
 
 
 @functools.cache
@@ -74,9 +77,11 @@ def _stop_phrases() -> frozenset[str]:
     return frozenset(p for p, m in meanings.items() if m == "stop")
 
 
-def _heard_at(t: float, agree: float):  # type: ignore[no-untyped-def]
-    """What the classifier config would take at thresholds (`t`, `agree`) (from each
-    utterance's recorded judgement; the after-talk rule's drops are not replayed)."""
+def _heard_at(  # type: ignore[no-untyped-def]
+    t: float, agree: float, stop_agree: float = STOP_AGREE
+):
+    """What the classifier config would take at thresholds (`t`, `agree`, `stop_agree`) (from
+    each utterance's recorded judgement; the after-talk rule's drops are not replayed)."""
     stops = _stop_phrases()
 
     def heard(u: dict[str, Any]) -> str:
@@ -88,7 +93,7 @@ def _heard_at(t: float, agree: float):  # type: ignore[no-untyped-def]
             return str(phrase)
         if said and (p_said >= agree or said in stops):
             return str(said)
-        if live in stops and p_live >= agree:
+        if live in stops and p_live >= stop_agree:
             return str(live)
         return ""
 
@@ -155,12 +160,13 @@ def run(quick: bool = False) -> dict[str, Any]:
                              "mode": "first", "kwargs": kw, "files": order[i::2]})
             jobs.append({**base, "name": f"{name}-warm", "config": "new", "mode": "warm",
                          "kwargs": kw, "files": order})
-            if not quick and name == "classifier":  # the draws: the default's figures
+            if not quick and name == "allpasses":  # first's draws (the default's answers)
                 for seed in DITHER_SEEDS:
                     for i in range(2):
                         jobs.append({**base, "name": f"{name}-first{seed}-{i}", "config": "new",
                                      "mode": "first", "kwargs": {**kw, "dither_seed": seed},
                                      "files": order[i::2]})
+            if not quick and name == "classifier":  # warm's orders
                 for seed in br.EXTRA_WARM_SEEDS:
                     other = [c["file"] for c in sample]
                     random.Random(seed).shuffle(other)
@@ -205,7 +211,7 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
     draws: dict[str, list[dict[str, Any]]] = {"first": [], "warm": []}
     for (config, feeding), results in sorted(runs.items()):
         kind = feeding.rstrip("0123456789")
-        if config == "classifier" and kind in draws:  # the default's draws and orders
+        if (config, kind) in (("allpasses", "first"), ("classifier", "warm")):
             draws[kind].append({"draw": feeding[len(kind):] or "default",
                                 **br.score(sample, results)})
     for (config, feeding), results in runs.items():
@@ -237,14 +243,14 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
                                           and br._meaning(heard) == br._meaning(clip["text"]))
     curve = []
     for feeding in ("first", "warm"):
-        for t in THRESHOLDS:
-            s = br.score(sample, runs[("allpasses", feeding)], _heard_at(t, AGREE))
-            curve.append({"feeding": feeding, "swept": "threshold", "threshold": t,
-                          "agree": AGREE, **s})
-        for a in AGREES:
-            s = br.score(sample, runs[("allpasses", feeding)], _heard_at(THRESHOLD, a))
-            curve.append({"feeding": feeding, "swept": "agree", "threshold": THRESHOLD,
-                          "agree": a, **s})
+        # First: the mean over the dither draws (one in a quick run); warm: the one order.
+        replayed = [r for (config, f), r in sorted(runs.items())
+                    if config == "allpasses" and f.rstrip("0123456789") == feeding]
+        for swept, t, a in ([("threshold", t, AGREE) for t in THRESHOLDS]
+                            + [("agree", THRESHOLD, a) for a in AGREES]):
+            points = [br.score(sample, r, _heard_at(t, a)) for r in replayed]
+            curve.append({"feeding": feeding, "swept": swept, "threshold": t, "agree": a,
+                          "draws": len(points), **_mean(points)})
     return {"rows": rows, "halves": halves, "per_word": per_word, "curve": curve,
             "training": training, "quick": quick, "draws": draws}
 
@@ -264,8 +270,9 @@ def _draws_lines(draws: dict[str, list[dict[str, Any]]]) -> list[str]:
         return []
     L = ["", f"**Draws** (the classifier, the default): first with {len(first)} dither seeds "
          f"(the recognizer's own, then {', '.join(str(s) for s in DITHER_SEEDS)}: a fresh "
-         "recognizer's dither is the same for every clip, so one seed is one draw, and the "
-         f"defaults were chosen on the first); warm in {len(warm)} shuffled orders (seeds "
+         "recognizer's dither is the same for every clip, so one seed is one draw; fed to "
+         "allpasses, whose answers for a fresh recognizer are the classifier's); warm in "
+         f"{len(warm)} shuffled orders (seeds "
          f"{br.SHUFFLE_SEED}, {', '.join(str(s) for s in br.EXTRA_WARM_SEEDS)}).", "",
          "| feeding | right | wrong word | \"stop\" right | false accepts (words) |",
          "|---|---|---|---|---|"]
@@ -307,7 +314,7 @@ def render(rep: dict[str, Any]) -> str:
         "pocketsphinx's live pass had decoded the same phrase at the pause; else "
         f"pocketsphinx's accepted phrase if the classifier gives it >= {AGREE}, and "
         "pocketsphinx's \"stop\" always, and its live pass's if the classifier gives it "
-        f">= {AGREE}.",
+        f">= {STOP_AGREE}. Chosen on the means of the draws below, first and warm.",
         "",
         "| config | feeding | right (19 words) | wrong word | \"stop\" right | false accepts "
         "(words) | false accepts (talk) | p95 decision | RTF (CPU) | peak RSS |",
@@ -344,7 +351,7 @@ def render(rep: dict[str, Any]) -> str:
         L.append(f"| {word}{tag} | {w['n']} | {w.get('pocketsphinx_hit', 0)} | "
                  f"{w.get('classifier_hit', 0)} |")
     L += ["", "The curves (classifier-curve.png), from each utterance's recorded answer "
-          "(allpasses; the "
+          "(allpasses; first: the mean over the dither draws; the "
           "after-talk rule not replayed, so a point may differ from the table's by a clip): "
           f"the classifier's own threshold (agree at {AGREE}), and the weight it must give "
           f"pocketsphinx's phrase for that to stand (threshold at {THRESHOLD}; 1.01: never, "
@@ -387,11 +394,16 @@ def plot(rep: dict[str, Any], path: Path) -> str:
         for p in pts:
             ax.annotate(f"{p[swept]:g}", (100 * p["false_accept"], 100 * p["right"]),
                         textcoords="offset points", xytext=(6, -11), fontsize=7)
-    for r in rep["rows"]:
-        # Each curve's chosen point is the run it was replayed from: the product's own for
-        # a fresh recognizer (the same answers), allpasses' when warm (decoder state carried
-        # through different final passes moves a few clips; the product's warm row is in
-        # the table).
+    marked = list(rep["rows"])
+    if len(rep.get("draws", {}).get("first", [])) > 1:  # first's curve is the draws' mean
+        marked = [r for r in marked if (r["feeding"], r["config"]) != ("first", "classifier")]
+        marked.append({"feeding": "first", "config": "classifier",
+                       **_mean(rep["draws"]["first"])})
+    for r in marked:
+        # Each curve's chosen point is what it was replayed from: the default's own answers
+        # for a fresh recognizer (the same as allpasses'), allpasses' when warm (decoder
+        # state carried through different final passes moves a few clips; the product's
+        # warm row is in the table).
         if (r["feeding"], r["config"]) in _MARKED:
             ax.plot(100 * r["false_accept"], 100 * r["right"],
                     ("X" if r["config"] == "pocketsphinx" else "*"), markersize=14,
