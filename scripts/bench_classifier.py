@@ -13,16 +13,18 @@ out-of-grammar words and read sentences as negatives. Three configurations:
 phrase_classifier.py); and "allpasses", the classifier with pocketsphinx's final pass run
 for every utterance (`classifier_sure` 1.01), whose recorded answers the threshold curves
 replay. Fed "first" (a fresh recognizer per clip), "warm" (one over all clips) and
-"session" (one per speaker, warm across their clips). The full run also feeds the
-classifier's first with three more dither seeds and its warm in three more orders
-(`DITHER_SEEDS`, bench_real's `EXTRA_WARM_SEEDS`), and judges the targets and first vs
-warm on their means: one seed was one draw, which the defaults had fitted. The
-enrollment takes (5 speakers, ~50 words each, never looked at when choosing anything)
-check that the figures hold for people outside the clips.
+"session" (one per speaker, warm across their clips). The full run also feeds first
+(through allpasses) with three more dither seeds and the classifier's warm in three more
+orders (`DITHER_SEEDS`, bench_real's `EXTRA_WARM_SEEDS`), and judges the targets, first vs
+warm and the speaker halves on their means: one seed was one draw, which the old defaults
+had fitted. The enrollment takes (5 speakers, ~50 words each, not in the clips) check
+that the figures hold for people outside them: no choice was made on them (2026-12-02's
+thresholds were the best of three on the clips' totals, and the takes agreed).
 
 The classifier is taught by generated voices only; no recording of the corpus is in its
-training. Its threshold and the features' alignment were chosen on all the clips' totals
-(never on single clips); the speaker halves show whether that generalises.
+training. Its thresholds and the features' alignment were chosen on all the clips' totals
+(never on single clips; the thresholds over dither draws and orders); the speaker halves
+show whether that generalises.
 
 Training: features of generated takes are cached in the user's cache dir (as the app
 does); the first run renders them (minutes), later runs train from the cache. The full
