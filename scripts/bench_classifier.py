@@ -224,8 +224,7 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
         rows.append({"config": config, "feeding": feeding, **s, **br.timing(results),
                      "rss_mb": rss[(config, feeding)]})
     halves = {}
-    first_draws = [r for (config, f), r in sorted(runs.items())
-                   if config == "allpasses" and f.rstrip("0123456789") == "first"]
+    first_draws = _fed(runs, "allpasses", "first")
     for config in ("pocketsphinx", "classifier"):
         # The classifier's halves on the mean of the draws, as its targets are judged (its
         # answers for a fresh recognizer are allpasses'); pocketsphinx alone has one draw.
@@ -251,8 +250,7 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
     curve = []
     for feeding in ("first", "warm"):
         # First: the mean over the dither draws (one in a quick run); warm: the one order.
-        replayed = [r for (config, f), r in sorted(runs.items())
-                    if config == "allpasses" and f.rstrip("0123456789") == feeding]
+        replayed = _fed(runs, "allpasses", feeding)
         for swept, t, a in ([("threshold", t, AGREE) for t in THRESHOLDS]
                             + [("agree", THRESHOLD, a) for a in AGREES]):
             points = [br.score(sample, r, _heard_at(t, a)) for r in replayed]
@@ -263,6 +261,14 @@ def summarise(sample: list[dict[str, Any]], outputs: list[tuple[dict[str, Any], 
 
 
 _MEASURES = ("right", "wrong", "stop", "false_accept")
+
+
+def _fed(runs: dict[tuple[str, str], dict[str, Any]], config: str,
+         kind: str) -> list[dict[str, Any]]:
+    """`config`'s results fed `kind` ("first", "warm"), every draw or order of it (a
+    feeding's name is its kind and the draw's seed: "first", "first1", ...)."""
+    return [r for (c, f), r in sorted(runs.items())
+            if c == config and f.rstrip("0123456789") == kind]
 
 
 def _mean(points: list[dict[str, Any]]) -> dict[str, Any]:
